@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# bootstrap.sh — install what is missing (Debian 12, as root), build, and run.
+#   scripts/bootstrap.sh demo   build, import samples/ into ./demo.sqlite, print the report
+#   scripts/bootstrap.sh test   build and run the whole test suite (ctest)
+#   scripts/bootstrap.sh build  only install and build
+# Environment: BUILD_DIR (default build), AUTODNS_SANITIZE=ON for an ASan/UBSan build,
+# JOBS (default: number of cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-build}
+build_dir=${BUILD_DIR:-build}
+jobs=${JOBS:-$(nproc)}
+
+packages=(
+  build-essential cmake pkg-config
+  libmimetic-dev libboost-program-options-dev libpugixml-dev nlohmann-json3-dev
+  libsqlitecpp-dev libsqlite3-dev catch2 libhowardhinnant-date-dev tzdata
+  libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
+  procmail python3 sqlite3 curl
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DAUTODNS_SANITIZE="${AUTODNS_SANITIZE:-OFF}" >/dev/null
+cmake --build "$build_dir" -j "$jobs"
+
+case "$mode" in
+  build) ;;
+  demo)
+    rm -f demo.sqlite demo.sqlite-wal demo.sqlite-shm
+    "$build_dir/autodns-notify" import --db demo.sqlite samples/
+    "$build_dir/autodns-notify" report --db demo.sqlite --since 2000-01-01
+    ;;
+  test)
+    cd "$build_dir"
+    ctest --output-on-failure -j "$jobs"
+    ;;
+  *) echo "usage: $0 demo|test|build" >&2; exit 64 ;;
+esac

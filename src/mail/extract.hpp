@@ -1,0 +1,57 @@
+// MIME extraction: one raw RFC 5322 message -> decoded headers and candidate bodies.
+//
+// This room is the only user of mimetic. It covers mimetic 0.9.8's known defects (DESIGN §5):
+// RFC 2047 words are decoded, RFC 2231 parameters are rewritten before mimetic sees them,
+// quoted ';' in parameters survive, nesting depth is bounded before parsing, line endings are
+// normalized, an mbox "From " line is stripped, missing Content-Type defaults to
+// text/plain; us-ascii, invalid base64 in a text part falls back to the raw text, and every
+// text part is converted from its declared charset to UTF-8 (iconv, with an alias table).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/payload.hpp"
+
+namespace autodns {
+
+struct MimeLimits {
+    std::size_t max_depth = 32;                  // multipart nesting deeper than this is not descended
+    std::size_t max_parts = 1000;                // leaf parts examined at most
+    std::size_t max_header_bytes = 1024 * 1024;  // header block larger than this: a defect, cut
+};
+
+struct MailHeaders {
+    std::string from;          // decoded display form ("AutoDNS <noreply@autodns.example>")
+    std::string from_address;  // addr-spec of the first From mailbox, lower case; may be empty
+    std::string subject;       // RFC 2047 decoded, UTF-8
+    std::string message_id;    // without angle brackets; may be empty
+    std::string date;          // as written
+    std::vector<std::string> authentication_results;  // every Authentication-Results field, unfolded
+};
+
+struct ExtractedMail {
+    MailHeaders headers;
+    // Leaf bodies in document order that may hold a notification: text/*, application/json,
+    // application/xml, */*+xml, */*+json, application/octet-stream; transfer-decoded; text
+    // parts converted to UTF-8; text/html converted to plain text (tags dropped, entities
+    // decoded). Images, audio and other binary types are left out.
+    std::vector<Payload> candidates;
+    // What was wrong and covered ("bad base64 in part 2: raw text kept", "depth limit", ...).
+    std::vector<std::string> defects;
+    bool has_headers = false;  // false when the input does not look like a mail at all
+};
+
+// Never throws for bad input: whatever can be read is returned, the rest is in `defects`.
+ExtractedMail extract_mail(std::string_view raw, const MimeLimits& limits = {});
+
+// RFC 2047 decoding of one header value to UTF-8 (exposed for tests and diagnostics).
+std::string decode_rfc2047(std::string_view value);
+
+// Converts `bytes` from `charset` to UTF-8. Unknown charsets and invalid sequences are
+// replaced rather than rejected; `ok` is set false when anything had to be replaced.
+std::string to_utf8(std::string_view bytes, std::string_view charset, bool* ok = nullptr);
+
+}  // namespace autodns
