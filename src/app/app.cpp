@@ -1,18 +1,74 @@
 #include "app/app.hpp"
 
+#include <boost/program_options/errors.hpp>
+
 #include <cstdio>
 #include <cstring>
+#include <string>
 
+#include "app/commands.hpp"
 #include "core/errors.hpp"
 
 namespace autodns {
+namespace {
+
+struct CommandEntry {
+    const char* name;
+    int (*run)(const Args&);
+    const char* summary;
+};
+
+const CommandEntry commands[] = {
+    {"parse", cmd_parse, "print the normalized records of mails or payloads (no database)"},
+    {"mail", cmd_mail, "filter: store the one mail on stdin (procmail, fetchmail, maildrop)"},
+    {"import", cmd_import, "import Maildir folders, mbox files and .eml files"},
+};
+
+void print_usage(std::FILE* out) {
+    std::fprintf(out,
+                 "usage: autodns-notify COMMAND [OPTIONS] [ARGS]\n\n"
+                 "Takes in AutoDNS notifications by mail, push and poll, stores each once in\n"
+                 "SQLite and hands new ones to the configured handlers.\n\nCommands:\n");
+    for (const CommandEntry& c : commands) std::fprintf(out, "  %-9s %s\n", c.name, c.summary);
+    std::fprintf(out,
+                 "\n'autodns-notify COMMAND --help' describes a command and its options.\n"
+                 "Exit status: 0 done; 64 usage; 65 not a notification (parse, or mail when\n"
+                 "asked); 75 temporary failure (database busy, read-only or full: retry).\n");
+}
+
+}  // namespace
 
 int run_app(int argc, char** argv) {
-    if (argc < 2 || std::strcmp(argv[1], "--help") == 0) {
-        std::puts("usage: autodns-notify COMMAND [OPTIONS]");
-        return argc < 2 ? exit_usage : exit_ok;
+    if (argc < 2) {
+        print_usage(stderr);
+        return exit_usage;
     }
-    std::fprintf(stderr, "autodns-notify: unknown command '%s'\n", argv[1]);
+    const std::string name = argv[1];
+    if (name == "--help" || name == "-h" || name == "help") {
+        print_usage(stdout);
+        return exit_ok;
+    }
+    if (name == "--version") {
+        std::printf("autodns-notify %s\n", AUTODNS_VERSION);
+        return exit_ok;
+    }
+    for (const CommandEntry& c : commands) {
+        if (name != c.name) continue;
+        const Args args(argv + 2, argv + argc);
+        try {
+            return c.run(args);
+        } catch (const boost::program_options::error& e) {
+            std::fprintf(stderr, "autodns-notify %s: %s (see 'autodns-notify %s --help')\n", c.name,
+                         e.what(), c.name);
+            return exit_usage;
+        } catch (const FatalError& e) {
+            std::fprintf(stderr, "autodns-notify %s: %s%s\n", c.name, e.what(),
+                         e.temporary() ? " (temporary; retry later)" : "");
+            return e.temporary() ? exit_temp_fail : 1;
+        }
+    }
+    std::fprintf(stderr, "autodns-notify: unknown command '%s' (see 'autodns-notify --help')\n",
+                 name.c_str());
     return exit_usage;
 }
 

@@ -13,17 +13,17 @@
 namespace autodns {
 
 class ItemError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class FatalError : public std::runtime_error {
-public:
+  public:
     explicit FatalError(const std::string& what, bool temporary = false)
         : std::runtime_error(what), temporary_(temporary) {}
     bool temporary() const { return temporary_; }
 
-private:
+  private:
     bool temporary_;
 };
 

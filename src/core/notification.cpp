@@ -8,20 +8,28 @@ namespace autodns {
 
 const char* format_name(Format f) {
     switch (f) {
-        case Format::json: return "json";
-        case Format::xml: return "xml";
-        case Format::epp: return "epp";
-        case Format::standard: return "standard";
+        case Format::json:
+            return "json";
+        case Format::xml:
+            return "xml";
+        case Format::epp:
+            return "epp";
+        case Format::standard:
+            return "standard";
     }
     return "json";
 }
 
 const char* channel_name(Channel c) {
     switch (c) {
-        case Channel::mail: return "mail";
-        case Channel::push: return "push";
-        case Channel::poll: return "poll";
-        case Channel::file: return "file";
+        case Channel::mail:
+            return "mail";
+        case Channel::push:
+            return "push";
+        case Channel::poll:
+            return "poll";
+        case Channel::file:
+            return "file";
     }
     return "mail";
 }

@@ -52,9 +52,9 @@ struct Notification {
     std::optional<std::string> created;  // ISO 8601 UTC, "2021-05-12T12:43:12Z"
     std::optional<std::string> notice;   // nic_response / notice, trimmed
     Format format = Format::json;
-    std::string data_json = "null";          // the object's data as JSON text
-    std::optional<std::string> job_type;     // the job's own type name when the source names it
-                                             // ("domain_create"); extra field
+    std::string data_json = "null";       // the object's data as JSON text
+    std::optional<std::string> job_type;  // the job's own type name when the source names it
+                                          // ("domain_create"); extra field
 };
 
 // Fills n.key: "id:<id>" when n.id is set, else "sha256:" + hex SHA-256 of

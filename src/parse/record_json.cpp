@@ -38,8 +38,8 @@ std::string record_to_json(const Notification& n) {
     j["kind"] = n.kind;
     j["type"] = opt(n.type);
     j["task"] = opt(n.task);
-    j["status"] = {{"type", opt(n.status.type)}, {"code", opt(n.status.code)},
-                   {"text", opt(n.status.text)}};
+    j["status"] = {
+        {"type", opt(n.status.type)}, {"code", opt(n.status.code)}, {"text", opt(n.status.text)}};
     j["object"] = {{"type", opt(n.object.type)}, {"value", opt(n.object.value)}};
     j["owner"] = {{"user", opt(n.owner.user)}, {"context", opt(n.owner.context)}};
     j["stid"] = opt(n.stid);

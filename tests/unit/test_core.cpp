@@ -29,8 +29,7 @@ TEST_CASE("keys: id when present, stable sha256 otherwise", "[core]") {
 }
 
 TEST_CASE("sha256 matches the FIPS 180-2 test vector", "[core]") {
-    CHECK(sha256_hex("abc") ==
-          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST_CASE("record JSON round-trips every field", "[core]") {

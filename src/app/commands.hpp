@@ -1,0 +1,17 @@
+// One function per subcommand; each takes the words after the command name and returns the
+// exit status. They throw po::error for usage errors and FatalError for fatal ones;
+// run_app() maps those to 64 and to 75 (temporary) or 1.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace autodns {
+
+using Args = std::vector<std::string>;
+
+int cmd_parse(const Args& args);
+int cmd_mail(const Args& args);
+int cmd_import(const Args& args);
+
+}  // namespace autodns

@@ -1,0 +1,56 @@
+// Command-line and configuration-file options shared by every command.
+//
+// Precedence: command line, then the INI file (--config, $AUTODNS_NOTIFY_CONFIG, or
+// /etc/autodns-notify/config.ini when it exists), then built-in defaults. Sections other than
+// the ones known here ([handler.NAME], [serve], [poll]) are kept verbatim in `sections` for the
+// rooms that own them.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/pipeline.hpp"
+#include "mail/extract.hpp"
+
+namespace autodns {
+
+namespace po = boost::program_options;
+
+struct Config {
+    std::string config_file;  // the file read, empty when none
+    std::string db_path;
+    int busy_timeout_ms = 10000;
+    int verbosity = 0;
+    MailPolicy mail_policy;
+    MimeLimits mime_limits;
+    std::size_t max_input_bytes = 64u * 1024 * 1024;
+    // Unknown "section.key" entries of the INI file, in file order per key.
+    std::map<std::string, std::vector<std::string>> sections;
+};
+
+// The default database: $AUTODNS_NOTIFY_DB, else $XDG_STATE_HOME/autodns-notify/notify.sqlite,
+// else ~/.local/state/autodns-notify/notify.sqlite.
+std::string default_db_path();
+
+// Options every command takes: --db, --config, --busy-timeout, -v, --help.
+po::options_description common_options();
+
+// Options of the mail pipeline: sender policy and limits (mail, import).
+po::options_description mail_options();
+
+// Parses `args` (the words after the command name) against `visible` (+ `positional`),
+// reads the config file, fills `config`. Throws po::error for usage errors and FatalError
+// for an unreadable config file.
+po::variables_map parse_command_line(const std::vector<std::string>& args,
+                                     const po::options_description& visible,
+                                     const po::positional_options_description& positional,
+                                     Config& config);
+
+// Prints "usage: autodns-notify COMMAND ..." with the options; used by every --help.
+void print_help(const char* usage, const char* description, const po::options_description& d);
+
+}  // namespace autodns

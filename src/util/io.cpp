@@ -1,0 +1,68 @@
+#include "util/io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace autodns {
+
+std::string errno_text(int error) {
+    return std::strerror(error);
+}
+
+std::optional<std::string> read_file(const std::string& path, std::string* error) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (error) *error = errno_text(errno);
+        return std::nullopt;
+    }
+    std::string data;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
+    char buffer[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (error) *error = errno_text(errno);
+            ::close(fd);
+            return std::nullopt;
+        }
+        data.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return data;
+}
+
+std::optional<std::string> read_stream(std::FILE* stream, std::string* error) {
+    std::string data;
+    char buffer[65536];
+    for (;;) {
+        const std::size_t n = std::fread(buffer, 1, sizeof buffer, stream);
+        data.append(buffer, n);
+        if (n < sizeof buffer) {
+            if (std::ferror(stream)) {
+                if (error) *error = errno_text(errno);
+                return std::nullopt;
+            }
+            if (std::feof(stream)) break;
+        }
+    }
+    return data;
+}
+
+std::string now_iso_utc() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buffer;
+}
+
+}  // namespace autodns

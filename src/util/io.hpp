@@ -1,0 +1,22 @@
+// Small file and stream helpers. Nothing project-specific.
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace autodns {
+
+// Reads a whole file (binary). Returns nullopt and sets `error` on failure.
+std::optional<std::string> read_file(const std::string& path, std::string* error = nullptr);
+
+// Reads the whole of a stdio stream (binary) until EOF. Returns nullopt on a read error.
+std::optional<std::string> read_stream(std::FILE* stream, std::string* error = nullptr);
+
+// strerror(errno) as a std::string.
+std::string errno_text(int error);
+
+// Current time as ISO 8601 UTC with seconds ("2026-11-22T11:41:32Z").
+std::string now_iso_utc();
+
+}  // namespace autodns
