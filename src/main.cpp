@@ -1,3 +1,4 @@
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -5,6 +6,10 @@
 #include "core/errors.hpp"
 
 int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) or a closed pipe must become an error we report and map
+    // to an exit status, not a silent death by signal.
+    std::signal(SIGXFSZ, SIG_IGN);
+    std::signal(SIGPIPE, SIG_IGN);
     try {
         return autodns::run_app(argc, argv);
     } catch (const std::exception& e) {

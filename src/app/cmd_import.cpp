@@ -155,7 +155,8 @@ int cmd_import(const Args& args) {
                    "Shows progress on a terminal and ends with one summary line: mails,\n"
                    "notifications, new, duplicate, quarantined, skipped (imported before),\n"
                    "errors (unreadable), seconds.\n\n"
-                   "Exit status: 0 done; 1 some inputs could not be read; 64 usage;\n"
+                   "Exit status: 0 done; 1 some paths or files could not be read (or were not\n"
+                   "mail); 64 usage; "
                    "75 the database is locked, read-only or full (rerun later).",
                    visible);
         return exit_ok;
@@ -171,7 +172,11 @@ int cmd_import(const Args& args) {
     auto warn = [](const std::string& m) {
         std::fprintf(stderr, "autodns-notify import: %s\n", m.c_str());
     };
-    std::vector<ArchiveEntry> entries = list_archive(paths, warn);
+    std::uint64_t listing_errors = 0;
+    std::vector<ArchiveEntry> entries = list_archive(paths, [&](const std::string& m) {
+        ++listing_errors;
+        warn(m);
+    });
     std::uint64_t known_total = 0;
     bool has_mbox = false;
     for (const ArchiveEntry& e : entries) {
@@ -250,7 +255,7 @@ int cmd_import(const Args& args) {
         progress.update(totals.mails);
     }
     progress.finish();
-    totals.errors = feed.errors;
+    totals.errors = feed.errors + listing_errors;
 
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

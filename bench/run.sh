@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# bench/run.sh — the importer and filter benchmark, side by side with the Python-stdlib peer
+# (../shared/bench/baseline.py) on the same generated Maildirs, in one run.
+#
+#   bench/run.sh [COUNTS...]        default: 20000 100000
+# Environment: BUILD_DIR (default build), WORK (default /tmp/autodns-bench), SHARED (default
+# ../shared relative to the repository), FILTER_RUNS (default 1000), PEER_FILTER_RUNS (200).
+# Prints one JSON object per measurement and a Markdown table at the end (for
+# docs/performance.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${BUILD_DIR:-build}
+work=${WORK:-/tmp/autodns-bench}
+shared=${SHARED:-$root/../shared}
+counts=("$@")
+((${#counts[@]})) || counts=(20000 100000)
+filter_runs=${FILTER_RUNS:-1000}
+peer_filter_runs=${PEER_FILTER_RUNS:-200}
+
+cmake --build "$build" --target autodns-notify bench_read_files bench_spawn_each -j "$(nproc)" >/dev/null
+bin=$root/$build/autodns-notify
+mkdir -p "$work"
+results=$work/results.jsonl
+: >"$results"
+record() { echo "$1" | tee -a "$results"; }
+
+query="SELECT id, kind, COALESCE(json_extract(record,'\$.job_type'), type), status_code, object_value FROM notifications WHERE id IS NOT NULL"
+
+for n in "${counts[@]}"; do
+  md=$work/md-$n
+  if [ ! -f "$md.manifest.json" ]; then
+    python3 "$shared/bench/gen_maildir.py" --count "$n" --seed 1 --out "$md" --force >/dev/null
+  fi
+  sync
+  # Warm the page cache once, then take the floor: open/read/close every file.
+  "$build/bench_read_files" "$md" >/dev/null
+  read_json=$("$build/bench_read_files" "$md")
+  record "{\"what\": \"read_files\", \"mails\": $n, \"result\": $read_json}"
+
+  rm -f "$work/ours-$n.sqlite"*
+  out=$(python3 bench/measure.py "$bin" import --db "$work/ours-$n.sqlite" --json --no-progress "$md")
+  record "{\"what\": \"import\", \"mails\": $n, \"measure\": $(echo "$out" | sed -n 1p), \"summary\": $(echo "$out" | sed -n 2p)}"
+  verify=$(python3 "$shared/bench/verify_db.py" --truth "$md.truth.jsonl" --db "$work/ours-$n.sqlite" --query "$query" || true)
+  record "{\"what\": \"verify\", \"mails\": $n, \"result\": \"$verify\"}"
+
+  out=$(python3 bench/measure.py "$bin" import --db "$work/ours-$n.sqlite" --json --no-progress "$md")
+  record "{\"what\": \"import_again\", \"mails\": $n, \"measure\": $(echo "$out" | sed -n 1p), \"summary\": $(echo "$out" | sed -n 2p)}"
+
+  rm -f "$work/peer-$n.sqlite"*
+  out=$(python3 bench/measure.py python3 "$shared/bench/baseline.py" --maildir "$md" --db "$work/peer-$n.sqlite" --json)
+  record "{\"what\": \"peer_import\", \"mails\": $n, \"measure\": $(echo "$out" | sed -n 1p), \"summary\": $(echo "$out" | sed -n 2p)}"
+done
+
+# One process per mail, as an MDA runs the filter: first mails of the first Maildir.
+md=$work/md-${counts[0]}
+rm -f "$work/filter.sqlite"*
+ours=$("$build/bench_spawn_each" --limit "$filter_runs" "$md" -- "$bin" mail --db "$work/filter.sqlite")
+record "{\"what\": \"mail_filter\", \"result\": $ours}"
+rm -f "$work/peer-filter.sqlite"*
+peer=$("$build/bench_spawn_each" --limit "$peer_filter_runs" "$md" -- python3 "$shared/bench/baseline.py" --stdin --db "$work/peer-filter.sqlite")
+record "{\"what\": \"peer_mail_filter\", \"result\": $peer}"
+
+python3 - "$results" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+by = {}
+for r in rows:
+    by.setdefault(r.get("mails"), {})[r["what"]] = r
+print("\n| mails | read files s | import s | mails/s | peer s | peer mails/s | x peer | x read | peak RSS MB | rerun s |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for n, d in by.items():
+    if n is None or "import" not in d:
+        continue
+    rs = d["read_files"]["result"]["seconds"]
+    im = d["import"]["measure"]; ps = d["peer_import"]["measure"]["seconds"]
+    print("| %d | %.2f | %.2f | %.0f | %.2f | %.0f | %.1f | %.1f | %.1f | %.2f |" % (
+        n, rs, im["seconds"], n / im["seconds"], ps, n / ps, ps / im["seconds"],
+        im["seconds"] / rs, im["max_rss_kb"] / 1024, d["import_again"]["measure"]["seconds"]))
+for r in rows:
+    if r["what"] in ("mail_filter", "peer_mail_filter"):
+        x = r["result"]
+        print("\n%s: %d runs, %d failures, median %.2f ms, p90 %.2f ms" % (
+            r["what"], x["runs"], x["failures"], x["median_ms"], x["p90_ms"]))
+PY

@@ -1,0 +1,75 @@
+# Shared helpers for the black-box tests. Sourced by tests/integration/test_*.sh.
+# Environment from ctest: AUTODNS_BIN (the binary), AUTODNS_SOURCE_DIR (the repository).
+set -euo pipefail
+BIN=${AUTODNS_BIN:?AUTODNS_BIN must name the autodns-notify binary}
+SRC=${AUTODNS_SOURCE_DIR:?AUTODNS_SOURCE_DIR must name the repository}
+T=$(mktemp -d /tmp/autodns-it-XXXXXX)
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT
+failures=0
+checks=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+ok() { checks=$((checks + 1)); }
+expect_eq() {  # expect_eq WHAT GOT WANT
+  if [ "$2" == "$3" ]; then ok; else fail "$1: got '$2', want '$3'"; fi
+}
+expect_contains() {  # expect_contains WHAT HAYSTACK NEEDLE
+  if [[ "$2" == *"$3"* ]]; then ok; else fail "$1: '$2' does not contain '$3'"; fi
+}
+sql() {  # sql DB QUERY
+  python3 - "$1" "$2" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1], timeout=30)
+for row in con.execute(sys.argv[2]):
+    print("|".join("" if v is None else str(v) for v in row))
+PY
+}
+finish() {
+  echo "$checks passed, $failures failed"
+  [ "$failures" -eq 0 ]
+}
+
+# make_mail ID [DOMAIN] [FROM]: an AutoDNS JSON-format notification mail (push body shape)
+# for message ID about DOMAIN, sent from FROM.
+make_mail() {
+  local id=$1 domain=${2:-example.aq} from=${3:-AutoDNS <noreply@autodns.example>}
+  cat <<MAIL
+Return-Path: <bounce@autodns.example>
+Message-ID: <$id.test@autodns.example>
+Date: Wed, 12 May 2021 14:43:20 +0200
+From: $from
+To: hostmaster@registrar.example
+Subject: =?UTF-8?Q?AutoDNS_Benachrichtigung:_autoupdate=5Fdns=5Fsuccess_f=C3=BCr?= $domain
+MIME-Version: 1.0
+Content-Type: application/json; charset=utf-8
+Content-Transfer-Encoding: 7bit
+
+{"id": $id, "notify": {"type": "autoupdate_dns_success"}, "stid": "20210512-app3-$id",
+ "object": {"type": "Domain", "value": "$domain", "data": {"name": "$domain"}}}
+MAIL
+}
+
+# make_maildir DIR COUNT DUP_EVERY: COUNT mails in DIR/new, every DUP_EVERY-th one repeating
+# the id of the one before it (another Message-ID, same notification).
+make_maildir() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import os, sys
+out, count, dup_every = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for sub in ("cur", "new", "tmp"):
+    os.makedirs(os.path.join(out, sub), exist_ok=True)
+nid = 7000000
+for i in range(count):
+    if dup_every and i % dup_every == dup_every - 1:
+        mid = nid          # repeat the previous notification
+    else:
+        nid += 1
+        mid = nid
+    body = ('{"id": %d, "notify": {"type": "transfer_start"}, "stid": "s-%d",'
+            ' "object": {"type": "Domain", "value": "d%d.example"}}\n' % (mid, mid, mid))
+    mail = ("Message-ID: <%d.%d@autodns.example>\nFrom: AutoDNS <noreply@autodns.example>\n"
+            "Subject: notification %d\nContent-Type: application/json\n\n%s" % (i, mid, mid, body))
+    with open(os.path.join(out, "new", "%08d.test" % i), "w") as f:
+        f.write(mail)
+PY
+}

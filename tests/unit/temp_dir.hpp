@@ -1,0 +1,23 @@
+// A temporary directory for a test, removed with everything in it at scope exit.
+#pragma once
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char pattern[] = "/tmp/autodns-test-XXXXXX";
+        const char* made = mkdtemp(pattern);
+        path = made ? made : "";
+    }
+    ~TempDir() {
+        if (!path.empty()) std::system(("rm -rf '" + path + "'").c_str());
+    }
+    std::string operator/(const std::string& name) const { return path + "/" + name; }
+};
+
+inline void write_text(const std::string& path, const std::string& content) {
+    std::ofstream(path, std::ios::binary) << content;
+}
