@@ -290,16 +290,24 @@ std::string strip_exception_prefix(const std::string& what) {
 }  // namespace
 
 ParseResult parse_json_document(std::string_view doc, std::size_t base) {
+    // JSON is UTF-8 (RFC 8259); bodies that are not are read as ISO-8859-1, the only other
+    // charset AutoDNS mail uses. Both encodings keep ASCII offsets, so byte positions in error
+    // messages stay right up to the first non-ASCII byte.
+    std::string converted;
+    if (!util::is_valid_utf8(doc)) {
+        converted = util::latin1_to_utf8(doc);
+        doc = converted;
+    }
     json top;
     try {
         top = json::parse(doc.begin(), doc.end());
     } catch (const json::parse_error& e) {
         ParseResult r;
         r.status = ParseStatus::malformed;
+        // The pre-scan has seen the whole value, so this is never a truncation.
         const std::size_t at = base + (e.byte > 0 ? e.byte - 1 : 0);
-        const bool at_end = e.byte >= doc.size();
-        r.error = std::string(at_end ? "truncated" : "invalid") + " JSON at byte " +
-                  std::to_string(at) + ": " + strip_exception_prefix(e.what());
+        r.error =
+            "invalid JSON at byte " + std::to_string(at) + ": " + strip_exception_prefix(e.what());
         return r;
     } catch (const std::exception& e) {
         ParseResult r;

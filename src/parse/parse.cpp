@@ -117,6 +117,7 @@ ParseResult parse_payload(const Payload& payload) {
             return failed(ParseStatus::not_notification, sniffed.reason);
         }
         ParseResult result = parse_located(payload, sniffed);
+        result.error = util::sanitize_utf8(result.error);
         for (Notification& n : result.notifications) {
             if (sniffed.embedded) n.format = Format::standard;
             assign_key(n);

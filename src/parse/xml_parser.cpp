@@ -234,11 +234,10 @@ ParseResult read_response(const pugi::xml_node& response) {
     return read_messages(messages, "<response> (status " + call.code.value_or("none") + ")");
 }
 
-std::string describe(const pugi::xml_parse_result& result, std::size_t base, std::size_t size) {
+// The pre-scan has seen the whole document, so a parser error is never a truncation.
+std::string describe(const pugi::xml_parse_result& result, std::size_t base) {
     const std::size_t at = base + static_cast<std::size_t>(result.offset);
-    const bool at_end = static_cast<std::size_t>(result.offset) >= size;
-    return std::string(at_end ? "truncated" : "invalid") + " XML at byte " + std::to_string(at) +
-           ": " + result.description();
+    return "invalid XML at byte " + std::to_string(at) + ": " + result.description();
 }
 
 }  // namespace
@@ -252,7 +251,7 @@ ParseResult parse_xml_document(std::string_view doc, std::size_t base) {
     const unsigned options = pugi::parse_default | pugi::parse_comments;  // no DOCTYPE, no DTD
     const pugi::xml_parse_result parsed =
         document.load_buffer(doc.data(), doc.size(), options, encoding);
-    if (!parsed) return malformed(describe(parsed, base, doc.size()));
+    if (!parsed) return malformed(describe(parsed, base));
     const pugi::xml_node root = document.document_element();
     if (!root) return malformed("XML document without a root element");
     const std::string_view name = local_name(root.name());

@@ -35,4 +35,10 @@ bool is_blank(std::string_view s);
 // True when `s` is well-formed UTF-8 (no overlong forms, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 
+// ISO-8859-1 bytes as UTF-8.
+std::string latin1_to_utf8(std::string_view s);
+
+// `s` with every byte that is not part of a well-formed UTF-8 sequence replaced by '?'.
+std::string sanitize_utf8(std::string_view s);
+
 }  // namespace autodns::util
