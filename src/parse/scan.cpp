@@ -168,7 +168,9 @@ ScanResult scan_xml(std::string_view text, std::size_t begin, std::size_t max_de
             while (j < text.size() && is_name_char(text[j])) ++j;
             const std::string_view name = text.substr(i + 1, j - i - 1);
             if (name.empty()) {
-                if (j >= text.size()) return truncated("inside a start tag");
+                std::size_t k = j;
+                while (k < text.size() && is_xml_space(text[k])) ++k;
+                if (k >= text.size()) return truncated("inside a start tag");
                 return failure(ScanStatus::invalid, i,
                                "'<' not followed by a name at byte " + std::to_string(i));
             }

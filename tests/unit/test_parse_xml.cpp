@@ -186,6 +186,10 @@ TEST_CASE("xml: truncated and broken documents name the byte", "[parse_xml]") {
     CHECK(r.status == ParseStatus::malformed);
     CHECK(r.error.rfind("truncated XML at byte 500: ", 0) == 0);
     CHECK(r.error.find("not closed") != std::string::npos);
+    r = parse_text("<message><id>1</id><\n");
+    CHECK(r.status == ParseStatus::malformed);
+    CHECK(r.error ==
+          "truncated XML at byte 21: input ends inside a start tag with <message> not closed");
     r = parse_text("<message><id>1</id></mesage>");
     CHECK(r.status == ParseStatus::malformed);
     CHECK(r.error ==
