@@ -39,7 +39,7 @@ std::string epp_reply(const std::string& msgq, const std::string& res_data) {
 }
 }  // namespace
 
-TEST_CASE("epp: paResult 0 is an error; panData alone is enough", "[parse_epp]") {
+TEST_CASE("epp: paResult 0 is an error, panData alone is enough", "[parse_epp]") {
     const ParseResult r = parse_text(epp_reply(
         R"(<msgQ count="3" id="77"><qDate>2021-10-31T01:30:00.0Z</qDate><msg>Transfer rejected</msg></msgQ>)",
         R"(<resData><domain:panData><domain:name paResult="0">x.example</domain:name>

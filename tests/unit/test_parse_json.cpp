@@ -147,7 +147,7 @@ TEST_CASE("json: a notification message without id is malformed, never guessed",
     CHECK(r.error.find("last tuesday") != std::string::npos);
 }
 
-TEST_CASE("json: id given as a string; numbers as text", "[parse_json]") {
+TEST_CASE("json: id given as a string, numbers as text", "[parse_json]") {
     const ParseResult r = parse_text(
         R"({"id":"77","notify":{"type":"domain_away"},"stid":123,"owner":{"user":"u","context":"9"}})");
     REQUIRE(r.status == ParseStatus::ok);

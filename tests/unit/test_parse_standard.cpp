@@ -70,7 +70,7 @@ TEST_CASE("standard: the seed-002 table row picks its first document", "[parse_s
     CHECK(r.notifications[0].format == Format::standard);
 }
 
-TEST_CASE("standard: text without a document; truncated embedded XML", "[parse_standard]") {
+TEST_CASE("standard: text without a document, truncated embedded XML", "[parse_standard]") {
     auto r = parse_text("Dear Sir or Madam,\n\nAutoDNS has processed your job.\n\nKind regards\n");
     CHECK(r.status == ParseStatus::not_notification);
     CHECK(r.error.find("no JSON or XML notification") != std::string::npos);

@@ -202,7 +202,7 @@ TEST_CASE("xml: truncated and broken documents name the byte", "[parse_xml]") {
     CHECK(r.error.rfind("invalid XML at byte", 0) == 0);
 }
 
-TEST_CASE("xml: ISO-8859-1 bytes follow the declaration; UTF-8 bytes win over it", "[parse_xml]") {
+TEST_CASE("xml: ISO-8859-1 bytes follow the declaration, UTF-8 bytes win over it", "[parse_xml]") {
     const std::string latin1 =
         "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><message><id>8</id><type>x</type>"
         "<domain><name>m\xFC"
