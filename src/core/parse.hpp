@@ -1,6 +1,7 @@
 // Payload -> notifications: the contract between the channels and the format parsers.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ struct ParseResult {
     std::vector<Notification> notifications;
     std::string error;  // the reason when status != ok, naming what was missing or broken
 };
+
+// Payloads larger than this are refused as malformed without being parsed (a notification is
+// a few KiB; the limit only bounds memory).
+constexpr std::size_t kMaxPayloadBytes = 32 * 1024 * 1024;
 
 // Sniffs the format by content (never by subject) and parses. Never throws for bad input.
 // Bounded in time and memory: nesting depth and entity expansion are limited.

@@ -1,0 +1,21 @@
+// The format parsers behind parse_payload (core/parse.hpp). Each reads one document that the
+// sniffer located and returns records without key and with the format of what it read
+// (json / xml / epp); parse_payload sets "standard" and the keys.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/parse.hpp"
+
+namespace autodns {
+
+// `doc` is one complete JSON value (already depth-checked); `base` is its offset in the
+// payload, used in error messages.
+ParseResult parse_json_document(std::string_view doc, std::size_t base);
+
+// `doc` is one complete XML document (already depth- and DTD-checked). Dispatches on the
+// root element: response, message, notification, epp.
+ParseResult parse_xml_document(std::string_view doc, std::size_t base);
+
+}  // namespace autodns

@@ -1,0 +1,133 @@
+// parse_payload: size limit, sniffing, structural pre-scan, then the format parser.
+#include "core/parse.hpp"
+
+#include <exception>
+#include <new>
+
+#include "parse/formats.hpp"
+#include "parse/scan.hpp"
+#include "parse/sniff.hpp"
+#include "util/text.hpp"
+
+namespace autodns {
+namespace {
+
+ParseResult failed(ParseStatus status, std::string why) {
+    ParseResult r;
+    r.status = status;
+    r.error = std::move(why);
+    return r;
+}
+
+bool hints_structured(const Payload& p) {
+    const std::string type = util::to_lower(p.content_type);
+    const std::string name = util::to_lower(p.filename);
+    const auto ends_with = [&](const char* suffix) {
+        const std::string_view s(suffix);
+        return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+    };
+    return type.find("json") != std::string::npos || type.find("xml") != std::string::npos ||
+           ends_with(".json") || ends_with(".xml");
+}
+
+std::string scan_error(const char* format, const ScanResult& scan) {
+    switch (scan.status) {
+        case ScanStatus::truncated:
+            return std::string("truncated ") + format + " at byte " +
+                   std::to_string(scan.error_offset) + ": " + scan.error;
+        case ScanStatus::too_deep:
+            return scan.error;
+        default:
+            return std::string("invalid ") + format + " at byte " +
+                   std::to_string(scan.error_offset) + ": " + scan.error;
+    }
+}
+
+// Only whitespace (and no-break spaces) may follow a document that is the whole payload.
+std::optional<std::size_t> trailing_content(std::string_view text, std::size_t end) {
+    const std::size_t at = end + util::blank_run(text, end);
+    if (at < text.size()) return at;
+    return std::nullopt;
+}
+
+ParseResult parse_located(const Payload& payload, const Sniffed& sniffed) {
+    const std::string_view bytes = payload.bytes;
+    if (sniffed.kind == SniffKind::json) {
+        const ScanResult scan = scan_json(bytes, sniffed.begin);
+        if (scan.status != ScanStatus::complete) {
+            return failed(ParseStatus::malformed, scan_error("JSON", scan));
+        }
+        if (!sniffed.embedded) {
+            if (auto at = trailing_content(bytes, scan.end)) {
+                return failed(
+                    ParseStatus::malformed,
+                    "unexpected content after the JSON document at byte " + std::to_string(*at));
+            }
+        }
+        return parse_json_document(bytes.substr(sniffed.begin, scan.end - sniffed.begin),
+                                   sniffed.begin);
+    }
+    // XML. A document missing its first '<' ("message>") is repaired in a copy; offsets in
+    // messages then count the added byte.
+    std::string repaired;
+    std::string_view text = bytes;
+    std::size_t begin = sniffed.begin;
+    if (sniffed.missing_lt) {
+        repaired.reserve(bytes.size() - begin + 1);
+        repaired = "<";
+        repaired.append(bytes.substr(begin));
+        text = repaired;
+        begin = 0;
+    }
+    const ScanResult scan = scan_xml(text, begin);
+    if (scan.status != ScanStatus::complete) {
+        return failed(ParseStatus::malformed, scan_error("XML", scan));
+    }
+    if (scan.entity_declarations) {
+        return failed(ParseStatus::malformed,
+                      "XML with a DTD declaring entities is refused (entity expansion)");
+    }
+    if (!sniffed.embedded) {
+        if (auto at = trailing_content(text, scan.end)) {
+            return failed(
+                ParseStatus::malformed,
+                "unexpected content after the XML root element at byte " + std::to_string(*at));
+        }
+    }
+    return parse_xml_document(text.substr(begin, scan.end - begin), begin);
+}
+
+}  // namespace
+
+ParseResult parse_payload(const Payload& payload) {
+    try {
+        if (payload.bytes.size() > kMaxPayloadBytes) {
+            return failed(ParseStatus::malformed, "payload of " +
+                                                      std::to_string(payload.bytes.size()) +
+                                                      " bytes exceeds the limit of " +
+                                                      std::to_string(kMaxPayloadBytes) + " bytes");
+        }
+        const Sniffed sniffed = sniff_payload(payload.bytes);
+        if (sniffed.kind == SniffKind::binary) {
+            return failed(
+                hints_structured(payload) ? ParseStatus::malformed : ParseStatus::not_notification,
+                sniffed.reason);
+        }
+        if (sniffed.kind == SniffKind::none) {
+            return failed(ParseStatus::not_notification, sniffed.reason);
+        }
+        ParseResult result = parse_located(payload, sniffed);
+        result.error = util::sanitize_utf8(result.error);
+        for (Notification& n : result.notifications) {
+            if (sniffed.embedded) n.format = Format::standard;
+            assign_key(n);
+        }
+        return result;
+    } catch (const std::bad_alloc&) {
+        return failed(ParseStatus::malformed, "out of memory while parsing");
+    } catch (const std::exception& e) {
+        return failed(ParseStatus::malformed, std::string("parse failed: ") + e.what());
+    }
+}
+
+}  // namespace autodns

@@ -1,0 +1,66 @@
+#include <catch2/catch.hpp>
+
+#include "util/time.hpp"
+
+using namespace autodns::util;
+
+namespace {
+std::string berlin_to_utc(const std::string& local) {
+    const auto seconds = parse_time_to_unix(local, "Europe/Berlin");
+    return seconds ? format_utc_iso8601(*seconds) : "unreadable";
+}
+}  // namespace
+
+TEST_CASE("time: Berlin local time to UTC in summer and winter", "[time]") {
+    CHECK(berlin_to_utc("2021-05-12 14:43:12") == "2021-05-12T12:43:12Z");  // CEST, +2
+    CHECK(berlin_to_utc("2022-01-21 15:19:11") == "2022-01-21T14:19:11Z");  // CET, +1
+    CHECK(berlin_to_utc("2018-10-15 14:03:02") == "2018-10-15T12:03:02Z");
+    CHECK(berlin_to_utc("2024-01-01 00:30:00") == "2023-12-31T23:30:00Z");  // crosses the year
+}
+
+TEST_CASE("time: DST transitions", "[time]") {
+    // 2021-03-28: 02:00 CET -> 03:00 CEST. 02:30 does not exist: shifted forward to 03:30 CEST.
+    CHECK(berlin_to_utc("2021-03-28 01:59:59") == "2021-03-28T00:59:59Z");
+    CHECK(berlin_to_utc("2021-03-28 02:30:00") == "2021-03-28T01:30:00Z");
+    CHECK(berlin_to_utc("2021-03-28 03:30:00") == "2021-03-28T01:30:00Z");
+    CHECK(berlin_to_utc("2021-03-28 03:00:00") == "2021-03-28T01:00:00Z");
+    // 2021-10-31: 03:00 CEST -> 02:00 CET. 02:30 happens twice: the earlier (CEST) instant.
+    CHECK(berlin_to_utc("2021-10-31 02:30:00") == "2021-10-31T00:30:00Z");
+    CHECK(berlin_to_utc("2021-10-31 01:59:59") == "2021-10-30T23:59:59Z");
+    CHECK(berlin_to_utc("2021-10-31 03:00:00") == "2021-10-31T02:00:00Z");
+}
+
+TEST_CASE("time: explicit zone designators win over the default zone", "[time]") {
+    CHECK(berlin_to_utc("2021-05-12T14:42:26.000+0200") == "2021-05-12T12:42:26Z");
+    CHECK(berlin_to_utc("2022-01-21T15:12:33.000+0100") == "2022-01-21T14:12:33Z");
+    CHECK(berlin_to_utc("2017-07-14T13:46:33.000Z") == "2017-07-14T13:46:33Z");
+    CHECK(berlin_to_utc("2024-12-30T12:00:00Z") == "2024-12-30T12:00:00Z");
+    CHECK(berlin_to_utc("2024-12-30T12:00:00-05:30") == "2024-12-30T17:30:00Z");
+    CHECK(berlin_to_utc("2024-12-30T12:00+01") == "2024-12-30T11:00:00Z");
+    // The zone is irrelevant for times that carry an offset.
+    CHECK(parse_time_to_unix("2021-05-12T14:42:26+0200", "No/Such_Zone") ==
+          parse_time_to_unix("2021-05-12T12:42:26Z", "UTC"));
+}
+
+TEST_CASE("time: unreadable input is refused, not guessed", "[time]") {
+    for (const char* bad : {"", "yesterday", "2021-05-12", "2021-13-01 00:00:00",
+                            "2021-02-30 10:00:00", "2021-05-12 24:00:00", "2021-05-12T14:42:26+2",
+                            "2021-05-12 14:42:26 CEST", "12.05.2021 14:42"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_time_to_unix(bad, "Europe/Berlin"));
+    }
+    CHECK_FALSE(parse_time_to_unix("2021-05-12 14:42:26", "No/Such_Zone"));
+}
+
+TEST_CASE("time: fields and formatting", "[time]") {
+    const auto f = parse_time_fields(" 2021-05-12T14:42:26.123+02:00 ");
+    REQUIRE(f);
+    CHECK(f->year == 2021);
+    CHECK(f->month == 5);
+    CHECK(f->second == 26);
+    CHECK(f->offset_seconds == 7200);
+    CHECK_FALSE(parse_time_fields("2021-05-12 14:42:26")->offset_seconds);
+    CHECK(format_utc_iso8601(0) == "1970-01-01T00:00:00Z");
+    CHECK(format_utc_iso8601(1620823392) == "2021-05-12T12:43:12Z");
+    CHECK(format_utc_iso8601(-1) == "1969-12-31T23:59:59Z");
+}
