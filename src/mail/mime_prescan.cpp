@@ -25,6 +25,18 @@ bool is_field_line(std::string_view line) {
     return i < line.size() && line[i] == ':';
 }
 
+// Stricter test for the first line of a mail: a name real mail uses ("Received", "X-Foo_1"),
+// so that text such as a one-line JSON body ({"id": 1}) is not taken for a header.
+bool is_plausible_first_field(std::string_view line) {
+    std::size_t i = 0;
+    while (i < line.size() &&
+           ((line[i] >= 'A' && line[i] <= 'Z') || (line[i] >= 'a' && line[i] <= 'z') ||
+            (line[i] >= '0' && line[i] <= '9') || line[i] == '-' || line[i] == '_' ||
+            line[i] == '.'))
+        ++i;
+    return i > 0 && is_field_line(line);
+}
+
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -60,13 +72,10 @@ class Prescanner {
         std::string_view first;
         bool have_line = next_line(first);
         pos_ = start;
-        if (!have_line || !is_field_line(first)) {
+        if (!have_line || !is_plausible_first_field(first)) {
             r_.has_headers = false;
             std::string_view line;
-            while (next_line(line)) {
-                r_.text.append(line.data(), line.size());
-                r_.text.push_back('\n');
-            }
+            while (next_line(line)) emit_line(line);
             return;
         }
         r_.has_headers = true;
@@ -107,9 +116,11 @@ class Prescanner {
         if (cr_ < nl_) {
             line = raw_.substr(pos_, cr_ - pos_);
             pos_ = (cr_ + 1 == nl_) ? nl_ + 1 : cr_ + 1;
+            had_eol_ = true;
         } else {
             line = raw_.substr(pos_, nl_ - pos_);
-            pos_ = nl_ < n ? nl_ + 1 : n;
+            had_eol_ = nl_ < n;
+            pos_ = had_eol_ ? nl_ + 1 : n;
         }
         return true;
     }
@@ -174,8 +185,7 @@ class Prescanner {
                     }
                 }
             }
-            r_.text.append(line.data(), line.size());
-            r_.text.push_back('\n');
+            emit_line(line);
         }
         if (in_header) read_header(depth, in_digest);  // a delimiter ended the input
         while (!frames_.empty()) {
@@ -220,7 +230,15 @@ class Prescanner {
         }
     }
 
+    // A body line; the input's last line keeps its missing line end.
+    void emit_line(std::string_view line) {
+        r_.text.append(line.data(), line.size());
+        if (had_eol_) r_.text.push_back('\n');
+    }
+
     void emit_delimiter(const std::string& token, bool closing) {
+        // The line end before a delimiter belongs to the delimiter (RFC 2046).
+        if (!r_.text.empty() && r_.text.back() != '\n') r_.text.push_back('\n');
         r_.text.append("--");
         r_.text.append(token);
         if (closing) r_.text.append("--");
@@ -258,9 +276,9 @@ class Prescanner {
                        ": header ended by a line that is not a field");
                 break;
             }
-            total += line.size() + 1;
             if (continuation) {
                 if (dropping) continue;
+                total += line.size() + 1;
                 Field& f = fields_.back();
                 if (f.end - f.begin + line.size() + 1 > kMaxFieldBytes) {
                     defect("header field " + std::string(field_name(f)) + " longer than " +
@@ -280,7 +298,13 @@ class Prescanner {
             while (is_field_name_char(line[name_len])) ++name_len;
             std::string_view name = line.substr(0, name_len);
             bool mime_field = istarts_with(name, "content-");
-            if (total > limits_.max_header_bytes && !mime_field) {
+            if (line.size() > kMaxFieldBytes) {
+                defect("header field " + std::string(name.substr(0, 64)) + " longer than " +
+                       std::to_string(kMaxFieldBytes) + " bytes dropped");
+                dropping = true;
+                continue;
+            }
+            if (total + line.size() + 1 > limits_.max_header_bytes && !mime_field) {
                 if (!cut_reported) {
                     defect("entity " + std::to_string(r_.parts.size()) + ": header larger than " +
                            std::to_string(limits_.max_header_bytes) + " bytes cut");
@@ -289,16 +313,11 @@ class Prescanner {
                 dropping = true;
                 continue;
             }
-            if (line.size() > kMaxFieldBytes) {
-                defect("header field " + std::string(name.substr(0, 64)) + " longer than " +
-                       std::to_string(kMaxFieldBytes) + " bytes dropped");
-                dropping = true;
-                continue;
-            }
             if (iequals(name, kPartIndexField)) {
                 dropping = true;  // ours alone
                 continue;
             }
+            total += line.size() + 1;
             Field f;
             f.begin = header_.size();
             f.name_end = f.begin + name_len;
@@ -420,6 +439,7 @@ class Prescanner {
     PrescannedMail& r_;
     std::size_t pos_ = 0;
     std::size_t line_start_ = 0;
+    bool had_eol_ = false;  // the line last read ended with a line end
     std::size_t nl_ = kUnset;
     std::size_t cr_ = kUnset;
     std::string token_prefix_;

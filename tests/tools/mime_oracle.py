@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """mime_oracle.py - reference MIME extraction with Python's standard `email` package.
 
-Prints, for one mail file, a JSON object
-  {"subject": <decoded subject or null>,
+Prints, for each mail file, one line holding a JSON object
+  {"file": <path>, "subject": <decoded subject or null>,
    "candidates": [{"content_type": ..., "filename": ..., "text": <decoded UTF-8 text>}, ...]}
 listing the leaf parts that autodns-notify's extract_mail() offers as candidate bodies, with
 the same selection and text rules (documented in docs/mime.md), but with Python's MIME parser,
 transfer decoders and codecs doing the work. tests/unit/test_mime.cpp ([oracle]) compares the
 two. Standard library only.
 
-Usage: mime_oracle.py MAIL.eml
+Usage: mime_oracle.py MAIL.eml...
 """
 import codecs
 import email
@@ -156,16 +156,21 @@ def candidates(msg):
     return out
 
 
-def main(argv):
-    if len(argv) != 2:
-        sys.exit(__doc__.split("\n\n")[-1])
-    with open(argv[1], "rb") as f:
+def extract(path):
+    with open(path, "rb") as f:
         msg = email.message_from_binary_file(f, policy=email.policy.compat32)
     subject = msg["subject"]
     if subject is not None:
         subject = str(email.header.make_header(email.header.decode_header(subject)))
-    json.dump({"subject": subject, "candidates": candidates(msg)}, sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    return {"file": path, "subject": subject, "candidates": candidates(msg)}
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.exit(__doc__.split("\n\n")[-1])
+    for path in argv[1:]:
+        json.dump(extract(path), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
 
 
 if __name__ == "__main__":
