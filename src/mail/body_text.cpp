@@ -63,8 +63,8 @@ const Entity kEntities[] = {
 // Decodes a character reference at html[i] == '&'; on success appends it and returns the
 // index after ';', else returns i.
 std::size_t decode_reference(std::string_view html, std::size_t i, std::string& out) {
-    std::size_t semi = html.find(';', i + 1);
-    if (semi == std::string_view::npos || semi - i > 12 || semi == i + 1) return i;
+    std::size_t semi = html.substr(0, i + 14).find(';', i + 1);  // references are short
+    if (semi == std::string_view::npos || semi == i + 1) return i;
     std::string_view name = html.substr(i + 1, semi - i - 1);
     if (name[0] == '#') {
         std::uint32_t cp = 0;
@@ -143,6 +143,7 @@ std::string html_to_text(std::string_view html) {
     std::string out;
     out.reserve(html.size());
     std::size_t i = 0, n = html.size();
+    std::string unclosed;  // names of skipped elements whose closing tag does not follow
     while (i < n) {
         std::size_t lt = i;
         while (lt < n && html[lt] != '<' && html[lt] != '&') ++lt;
@@ -181,8 +182,14 @@ std::string html_to_text(std::string_view html) {
         i = end + 1;
         if (!closing &&
             (name == "head" || name == "title" || name == "script" || name == "style")) {
+            // Once a closing tag is missing it stays missing: do not search again (linear).
+            if (unclosed.find("<" + name + ">") != std::string::npos) continue;
             std::size_t after = after_closing_tag(html, i, name);
-            if (after != std::string_view::npos) i = after;
+            if (after != std::string_view::npos) {
+                i = after;
+            } else {
+                unclosed += "<" + name + ">";
+            }
             continue;
         }
         if (name == "br") {
@@ -223,9 +230,8 @@ std::size_t rewrite_xml_encoding_declarations(std::string& text) {
     for (std::size_t at = text.find("<?xml"); at != std::string::npos;
          at = text.find("<?xml", at + 5)) {
         if (at + 5 >= text.size() || !is_space(text[at + 5])) continue;
-        std::size_t end = text.find("?>", at);
-        if (end == std::string::npos) break;
-        if (end - at > 512) continue;
+        std::size_t end = std::string_view(text).substr(0, at + 512).find("?>", at);
+        if (end == std::string::npos) continue;  // not a declaration within reach
         std::string_view decl(text.data() + at, end - at);
         std::size_t k = decl.find("encoding");
         if (k == std::string_view::npos) continue;

@@ -116,7 +116,8 @@ bool parse_encoded_word(std::string_view s, std::size_t i, EncodedWord& word, st
     char enc = s[q1 + 1];
     if (enc != 'B' && enc != 'b' && enc != 'Q' && enc != 'q') return false;
     std::size_t text_begin = q1 + 3;
-    std::size_t close = s.find("?=", text_begin);
+    // Encoded words are at most 75 characters (RFC 2047 2); allow some slack, stay linear.
+    std::size_t close = s.substr(0, text_begin + 1024).find("?=", text_begin);
     if (close == std::string_view::npos) return false;
     std::string_view charset = s.substr(i + 2, q1 - i - 2);
     for (char c : charset)
@@ -201,6 +202,7 @@ FieldValue parse_field_value(std::string_view raw) {
 
     std::map<std::string, std::map<unsigned, Rfc2231Section>> sections;  // RFC 2231
     std::vector<std::string> section_order;
+    std::size_t next_semi = 0;  // cached position of the next ';' (npos: none)
     while (i < s.size()) {
         i = skip_space_and_comments(s, i);
         if (i < s.size() && s[i] == ';') {
@@ -235,7 +237,8 @@ FieldValue parse_field_value(std::string_view raw) {
             while (i < s.size() && s[i] != ';' && !is_space(s[i])) ++i;
             value.assign(s, vb, i - vb);
             // An unquoted value with spaces ("name=my file.xml") runs on when no '=' follows.
-            std::size_t semi = s.find(';', i);
+            if (next_semi < i) next_semi = s.find(';', i);
+            std::size_t semi = next_semi;
             std::size_t stop = semi == std::string::npos ? s.size() : semi;
             std::size_t j = i;
             while (j < stop && is_space(s[j])) ++j;

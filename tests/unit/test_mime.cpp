@@ -741,6 +741,22 @@ TEST_CASE("a 100 MB body and very long lines", "[mime][hostile]") {
     CHECK(m.defects.empty());
 }
 
+TEST_CASE("pathological HTML, XML declarations and parameters stay linear", "[mime][hostile]") {
+    std::string html, xml, params = "text/plain";
+    for (int i = 0; i < 500000; ++i) html += "<head>& a &";
+    for (int i = 0; i < 500000; ++i) xml += "<?xml encoding='x' ";
+    for (int i = 0; i < 5000; ++i) params += " a" + std::to_string(i) + "=b c";
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK(html_to_text(html).size() == 500000 * 5);
+    CHECK(rewrite_xml_encoding_declarations(xml) == 0);
+    std::string subject;
+    for (int i = 0; i < 10000; ++i) subject += "=?a?q?";  // encoded words that never end
+    ExtractedMail m = extract_mail("Subject: " + subject + "\nContent-Type: " + params + "\n\nx\n");
+    CHECK(m.headers.subject.size() > 30000);
+    CHECK(m.candidates.size() == 1);
+    CHECK(seconds_since(t0) < 3.0);
+}
+
 TEST_CASE("bare CR line endings", "[mime][hostile]") {
     ExtractedMail m = extract_mail(
         "Subject: mac\rContent-Type: multipart/mixed; boundary=b\r\r--b\rContent-Type: "
