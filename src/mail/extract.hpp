@@ -37,7 +37,10 @@ struct ExtractedMail {
     // Leaf bodies in document order that may hold a notification: text/*, application/json,
     // application/xml, */*+xml, */*+json, application/octet-stream; transfer-decoded; text
     // parts converted to UTF-8; text/html converted to plain text (tags dropped, entities
-    // decoded). Images, audio and other binary types are left out.
+    // decoded; content_type stays "text/html"). application/octet-stream only when the file
+    // name ends .json/.xml/.txt or the body looks textual. Images, audio and other binary
+    // types are left out. A mail without a header is one text/plain candidate. See
+    // docs/mime.md.
     std::vector<Payload> candidates;
     // What was wrong and covered ("bad base64 in part 2: raw text kept", "depth limit", ...).
     std::vector<std::string> defects;

@@ -1,0 +1,272 @@
+// The only translation unit that includes mimetic. mimetic parses the canonical text that
+// prescan_mail() produced (the iterator path: fast, and correct on that text); everything
+// mimetic gets wrong on raw mail is handled before (mime_prescan) or after (decoding here).
+#include "mail/extract.hpp"
+
+#include <mimetic/mimetic.h>
+
+#include <exception>
+#include <memory>
+#include <utility>
+
+#include "mail/body_text.hpp"
+#include "mail/header_fields.hpp"
+#include "mail/mime_prescan.hpp"
+#include "mail/transfer_decoding.hpp"
+#include "util/charset.hpp"
+
+namespace autodns {
+namespace {
+
+bool ends_with_ci(std::string_view s, std::string_view suffix) {
+    if (s.size() < suffix.size()) return false;
+    for (std::size_t i = 0; i < suffix.size(); ++i) {
+        char c = s[s.size() - suffix.size() + i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != suffix[i]) return false;
+    }
+    return true;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string trimmed(std::string_view s) {
+    std::size_t b = 0, e = s.size();
+    while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+    return std::string(s.substr(b, e - b));
+}
+
+// Media types whose bodies are text a notification can be in (octet-stream aside).
+bool is_textual_type(std::string_view media_type) {
+    std::size_t slash = media_type.find('/');
+    if (slash == std::string_view::npos) return false;
+    std::string_view type = media_type.substr(0, slash), sub = media_type.substr(slash + 1);
+    if (type == "text") return true;
+    if (ends_with(sub, "+xml") || ends_with(sub, "+json")) return true;
+    return type == "application" && (sub == "json" || sub == "xml" || sub == "x-json");
+}
+
+// No NUL and no C0 control other than TAB, LF, FF, CR in the first 8 KiB.
+bool looks_textual(std::string_view bytes) {
+    std::size_t n = bytes.size() < 8192 ? bytes.size() : 8192;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto c = static_cast<unsigned char>(bytes[i]);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\f' && c != '\r') || c == 0x7F)
+            return false;
+    }
+    return true;
+}
+
+bool looks_like_xml(std::string_view bytes) {
+    std::size_t i = bytes.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+    while (i < bytes.size() && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\n')) ++i;
+    return bytes.compare(i, 5, "<?xml") == 0;
+}
+
+class Extractor {
+  public:
+    Extractor(const PrescannedMail& pm, const MimeLimits& limits, ExtractedMail& out)
+        : pm_(pm), limits_(limits), out_(out) {}
+
+    void read_headers(const mimetic::Header& h) {
+        MailHeaders& mh = out_.headers;
+        bool have_from = false, have_subject = false, have_id = false, have_date = false;
+        for (const mimetic::Field& f : h) {
+            const auto& name = f.name();
+            if (!have_from && name == "From") {
+                std::string v = f.value();
+                mh.from = trimmed(decode_rfc2047(v));
+                mh.from_address = first_address(v);
+                have_from = true;
+            } else if (!have_subject && name == "Subject") {
+                mh.subject = trimmed(decode_rfc2047(f.value()));
+                have_subject = true;
+            } else if (!have_id && name == "Message-ID") {
+                std::string v = trimmed(unfold(f.value()));
+                if (v.size() >= 2 && v.front() == '<' && v.back() == '>')
+                    v = v.substr(1, v.size() - 2);
+                mh.message_id = trimmed(v);
+                have_id = true;
+            } else if (!have_date && name == "Date") {
+                mh.date = trimmed(unfold(f.value()));
+                have_date = true;
+            } else if (name == "Authentication-Results") {
+                mh.authentication_results.push_back(trimmed(unfold(f.value())));
+            }
+        }
+    }
+
+    // Visits `e`; `path` numbers its children, `leaf_path` names it when it is a body (IMAP
+    // section numbers: "1", "2.1", ...).
+    void walk(mimetic::MimeEntity& e, const std::string& path, const std::string& leaf_path) {
+        const PartHeader* ph = part_header(e);
+        if (!ph) {
+            defect("internal: entity without part index skipped");
+            return;
+        }
+        switch (ph->kind) {
+            case PartHeader::Kind::multipart: {
+                auto& parts = e.body().parts();
+                if (parts.empty()) {
+                    defect("part " + leaf_path + ": " + ph->media_type +
+                           " has no boundary line: body read as text/plain");
+                    PartHeader as_text = *ph;
+                    as_text.media_type = "text/plain";
+                    add_candidate(std::move(e.body().preamble()), as_text, leaf_path);
+                    return;
+                }
+                std::size_t i = 0;
+                for (mimetic::MimeEntity* child : parts) {
+                    std::string p =
+                        path.empty() ? std::to_string(++i) : path + "." + std::to_string(++i);
+                    walk(*child, p, p);
+                }
+                return;
+            }
+            case PartHeader::Kind::message: {
+                auto& parts = e.body().parts();
+                if (!parts.empty()) walk(*parts.front(), path, path.empty() ? "1" : path + ".1");
+                return;
+            }
+            case PartHeader::Kind::depth_limited:
+                return;
+            case PartHeader::Kind::leaf:
+                if (++leaves_ > limits_.max_parts) {
+                    if (leaves_ == limits_.max_parts + 1)
+                        defect("more than " + std::to_string(limits_.max_parts) +
+                               " leaf parts: the rest ignored");
+                    return;
+                }
+                add_candidate(std::move(static_cast<std::string&>(e.body())), *ph, leaf_path);
+                return;
+        }
+    }
+
+    void add_candidate(std::string bytes, const PartHeader& ph, const std::string& section) {
+        const std::string where = "part " + section;
+        const bool textual_type = is_textual_type(ph.media_type);
+        const std::string& cte = ph.transfer_encoding;
+        if (cte == "base64") {
+            std::string decoded;
+            if (decode_base64(bytes, decoded)) {
+                bytes.swap(decoded);
+            } else if (textual_type) {
+                defect("invalid base64 in " + where + ": raw text kept");
+            } else {
+                defect("invalid base64 in " + where + ": invalid characters skipped");
+                bytes.swap(decoded);
+            }
+        } else if (cte == "quoted-printable") {
+            bytes = decode_quoted_printable(bytes);
+        } else if (!(cte.empty() || cte == "7bit" || cte == "8bit" || cte == "binary")) {
+            defect("unknown Content-Transfer-Encoding \"" + cte.substr(0, 40) + "\" in " + where +
+                   ": body taken as is");
+        }
+
+        if (!textual_type) {
+            if (ph.media_type != "application/octet-stream") return;
+            bool named = ends_with_ci(ph.filename, ".json") || ends_with_ci(ph.filename, ".xml") ||
+                         ends_with_ci(ph.filename, ".txt");
+            if (!named && !looks_textual(bytes)) return;
+        }
+
+        std::string label = ph.charset;
+        if (label.empty()) {
+            if (bytes.size() >= 2 && ((bytes[0] == '\xFF' && bytes[1] == '\xFE') ||
+                                      (bytes[0] == '\xFE' && bytes[1] == '\xFF'))) {
+                label = "UTF-16";
+            } else if (looks_like_xml(bytes)) {
+                label = xml_declared_encoding(bytes);
+            }
+        }
+        Utf8Text t = convert_to_utf8(std::move(bytes), label);
+        if (t.unknown_charset)
+            defect("unknown charset \"" + label.substr(0, 40) + "\" in " + where + ": read as " +
+                   t.charset);
+        else if (t.guessed && (t.charset != "UTF-8" || ph.media_type.compare(0, 5, "text/") == 0))
+            // JSON and XML default to UTF-8 (RFC 8259, XML 1.0 4.3.3); text/* to US-ASCII.
+            defect("8-bit text without a charset in " + where + ": read as " + t.charset);
+        if (t.replaced) defect("invalid " + t.charset + " sequences in " + where + " replaced");
+        std::string text = std::move(t.text);
+        if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+        if (ph.media_type == "text/html") text = html_to_text(text);
+        rewrite_xml_encoding_declarations(text);
+
+        Payload p;
+        p.bytes = std::move(text);
+        p.content_type = ph.media_type;
+        p.filename = ph.filename;
+        p.origin = where + " " + ph.media_type;
+        if (!ph.charset.empty()) p.origin += "; charset=" + ph.charset;
+        if (!ph.filename.empty()) p.origin += "; filename=\"" + ph.filename + "\"";
+        if (ph.media_type == "text/html") p.origin += " (as plain text)";
+        out_.candidates.push_back(std::move(p));
+    }
+
+    void defect(std::string text) { out_.defects.push_back(std::move(text)); }
+
+  private:
+    const PartHeader* part_header(const mimetic::MimeEntity& e) const {
+        const mimetic::Header& h = e.header();
+        if (h.empty() || !(h.front().name() == kPartIndexField)) return nullptr;
+        std::string v = h.front().value();
+        std::size_t index = 0;
+        for (char c : v) {
+            if (c < '0' || c > '9') return nullptr;
+            index = index * 10 + static_cast<std::size_t>(c - '0');
+            if (index > pm_.parts.size()) return nullptr;
+        }
+        return index < pm_.parts.size() ? &pm_.parts[index] : nullptr;
+    }
+
+    const PrescannedMail& pm_;
+    const MimeLimits& limits_;
+    ExtractedMail& out_;
+    std::size_t leaves_ = 0;
+};
+
+void extract_into(std::string_view raw, const MimeLimits& limits, ExtractedMail& out) {
+    PrescannedMail pm = prescan_mail(raw, limits);
+    out.has_headers = pm.has_headers;
+    out.defects = std::move(pm.defects);
+    if (!pm.has_headers) {
+        if (pm.text.find_first_not_of(" \t\n") == std::string::npos) return;
+        Utf8Text t = convert_to_utf8(std::move(pm.text), "");
+        Payload p;
+        p.bytes = std::move(t.text);
+        p.content_type = "text/plain";
+        p.origin = "whole input (no mail header)";
+        out.candidates.push_back(std::move(p));
+        return;
+    }
+    auto entity = std::make_unique<mimetic::MimeEntity>(pm.text.cbegin(), pm.text.cend());
+    std::string().swap(pm.text);  // mimetic holds its own copy of every body now
+    Extractor x(pm, limits, out);
+    x.read_headers(entity->header());
+    x.walk(*entity, "", "1");
+}
+
+}  // namespace
+
+ExtractedMail extract_mail(std::string_view raw, const MimeLimits& limits) {
+    ExtractedMail out;
+    try {
+        extract_into(raw, limits, out);
+    } catch (const std::exception& e) {
+        out.defects.push_back(std::string("MIME parsing failed: ") + e.what());
+    } catch (...) {
+        out.defects.push_back("MIME parsing failed");
+    }
+    return out;
+}
+
+std::string to_utf8(std::string_view bytes, std::string_view charset, bool* ok) {
+    Utf8Text t = convert_to_utf8(std::string(bytes), charset);
+    if (ok) *ok = !(t.replaced || t.unknown_charset || t.guessed);
+    return std::move(t.text);
+}
+
+}  // namespace autodns
