@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <type_traits>
@@ -90,7 +92,8 @@ FatalError fatal_from(const SQLite::Exception& e, const std::string& path, const
     if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) {
         message += " (" + std::to_string(busy_timeout_ms) + " ms)";
     }
-    message += " while " + std::string(doing) + " (SQLite: " + e.what() + ")";
+    message += " while " + std::string(doing) + " (SQLite: " + e.what() + ", code " +
+               std::to_string(code) + ")";
     return FatalError(message, reason.temporary);
 }
 
@@ -209,7 +212,7 @@ class Store::Impl {
         try {
             open();
         } catch (const SQLite::Exception& e) {
-            throw fatal_from(e, options_.path, "opening", options_.busy_timeout_ms);
+            throw fatal_from(e, options_.path, stage_, options_.busy_timeout_ms);
         }
     }
 
@@ -323,10 +326,12 @@ class Store::Impl {
             make_parent_directories(options_.path);
             create_file_0600(options_.path);
         }
+        stage_ = "opening";
         db_.emplace(options_.path, read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE,
                     options_.busy_timeout_ms);
         sqlite3* handle = db_->getHandle();
         sqlite3_extended_result_codes(handle, 1);
+        sqlite3_busy_handler(handle, &Impl::busy_handler, this);
         if (!read_only && sqlite3_db_readonly(handle, "main") == 1) {
             throw FatalError(
                 "database " + options_.path + ": read-only (the file is not writable by this user)",
@@ -334,15 +339,37 @@ class Store::Impl {
         }
         // Keep the WAL between processes: no checkpoint and no removal of -wal/-shm when the
         // last connection closes, so that the next short-lived process finds the database in
-        // WAL mode and pays neither a journal switch nor a full checkpoint. Checkpoints still
-        // happen automatically once the WAL reaches wal_autocheckpoint pages (default 1000).
+        // WAL mode and pays neither a journal switch nor a checkpoint. Checkpoints happen in
+        // checkpoint_if_due() once the WAL holds checkpoint_pages pages.
         sqlite3_db_config(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
         int persist = 1;
         sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         // Replaces the automatic PASSIVE checkpoint, see checkpoint_if_due().
         sqlite3_wal_hook(handle, &Impl::wal_hook, this);
 
+        // While another process creates the same new database, some of the steps below can
+        // meet SQLITE_BUSY without SQLite calling the busy handler (a lock upgrade that could
+        // deadlock); they are simply tried again until the busy timeout has passed.
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.busy_timeout_ms);
+        for (;;) {
+            try {
+                initialize();
+                return;
+            } catch (const SQLite::Exception& e) {
+                int code = e.getErrorCode() & 0xff;
+                bool busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
+                if (!busy || std::chrono::steady_clock::now() >= deadline) throw;
+            }
+            ::usleep(1000);
+        }
+    }
+
+    // WAL mode, connection pragmas, schema version and migrations.
+    void initialize() {
+        const bool read_only = options_.read_only;
         if (!read_only) {
+            stage_ = "switching to WAL mode";
             std::string mode = db_->execAndGet("PRAGMA journal_mode = WAL").getString();
             if (mode != "wal") {
                 throw FatalError("database " + options_.path +
@@ -350,13 +377,16 @@ class Store::Impl {
                                  true);
             }
         }
+        stage_ = "setting up the connection";
         db_->exec(options_.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
         // A big batch can grow the WAL; once checkpointed, give the space back beyond 64 MiB.
         db_->exec("PRAGMA journal_size_limit = 67108864");
 
+        stage_ = "reading the schema version";
         int version = db_->execAndGet("PRAGMA user_version").getInt();
         check_version(version);
         if (version < sqlite_sql::latest_version) {
+            stage_ = "migrating the schema";
             if (read_only) {
                 throw FatalError("database " + options_.path + ": schema version " +
                                      std::to_string(version) + " is older than " +
@@ -380,15 +410,21 @@ class Store::Impl {
 
     // Applies the missing migration steps in one IMMEDIATE transaction. The version is read
     // again under the write lock: another process may have migrated meanwhile.
+    // SQLite errors leave untranslated, for open() to retry on SQLITE_BUSY.
     void migrate() {
-        write("migrating the schema", [&] {
+        db_->exec("BEGIN IMMEDIATE");
+        try {
             int version = db_->execAndGet("PRAGMA user_version").getInt();
             check_version(version);
             for (int step = version; step < sqlite_sql::latest_version; ++step) {
                 db_->exec(sqlite_sql::migrations[step].sql);
             }
             db_->exec("PRAGMA user_version = " + std::to_string(sqlite_sql::latest_version));
-        });
+            db_->exec("COMMIT");
+        } catch (...) {
+            rollback_quietly();
+            throw;
+        }
     }
 
     void commit() {
@@ -415,13 +451,29 @@ class Store::Impl {
     // it is already durable in the WAL.
     void checkpoint_if_due() noexcept {
         if (wal_frames_ < options_.checkpoint_pages) return;
-        sqlite3* handle = db_->getHandle();
-        sqlite3_busy_timeout(handle, 0);
+        busy_wait_ms_ = 0;
         int log = 0;
         int done = 0;
-        sqlite3_wal_checkpoint_v2(handle, "main", SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
-        sqlite3_busy_timeout(handle, options_.busy_timeout_ms);
+        sqlite3_wal_checkpoint_v2(db_->getHandle(), "main", SQLITE_CHECKPOINT_TRUNCATE, &log,
+                                  &done);
+        busy_wait_ms_ = options_.busy_timeout_ms;
         wal_frames_ = 0;
+    }
+
+    // Waits for a lock in short naps until busy_timeout_ms has passed. SQLite's own handler
+    // (sqlite3_busy_timeout) backs off to 100 ms naps, so with several short writers queueing
+    // for the WAL write lock most of the time went to sleeping past a lock already free.
+    static int busy_handler(void* self, int count) {
+        auto* impl = static_cast<Impl*>(self);
+        auto now = std::chrono::steady_clock::now();
+        if (count == 0) impl->busy_since_ = now;
+        if (now - impl->busy_since_ >= std::chrono::milliseconds(impl->busy_wait_ms_)) return 0;
+        // 0.2 ms, growing to 2 ms; staggered by the address of the connection so that
+        // processes started together do not retry in lockstep.
+        long nap_us = std::min(2000L, 200L + 100L * count) +
+                      static_cast<long>(reinterpret_cast<std::uintptr_t>(self) >> 4 & 0x7f);
+        ::usleep(static_cast<useconds_t>(nap_us));
+        return 1;
     }
 
     void rollback_quietly() noexcept {
@@ -440,10 +492,13 @@ class Store::Impl {
     }
 
     StoreOptions options_;
+    const char* stage_ = "opening";  // what open() is doing, for error messages
     std::optional<SQLite::Database> db_;
     std::array<std::unique_ptr<SQLite::Statement>, sqlite_sql::query_count> statements_;
     bool batch_ = false;
     int wal_frames_ = 0;  // frames in the WAL after the last commit (wal_hook)
+    int busy_wait_ms_ = options_.busy_timeout_ms;  // 0 while checkpointing
+    std::chrono::steady_clock::time_point busy_since_;
 };
 
 Store::Store(const StoreOptions& options) : impl_(std::make_unique<Impl>(options)) {}
