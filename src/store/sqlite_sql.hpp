@@ -1,0 +1,173 @@
+// Every SQL text of the SQLite store: the schema migrations and the statements it prepares.
+//
+// Kept apart from the code that runs them so that a second backend (PostgreSQL, DESIGN §7) can
+// be written against the same list. Plain strings only: no SQLite header here.
+#pragma once
+
+#include <cstddef>
+
+namespace autodns::sqlite_sql {
+
+// One schema step. Step i (0-based) brings PRAGMA user_version from i to i + 1. Steps run in
+// order inside one IMMEDIATE transaction. A released step is never edited: append a new one.
+struct Migration {
+    const char* description;
+    const char* sql;
+};
+
+inline constexpr Migration migrations[] = {
+    {"initial schema: notifications, receipts, quarantine, outbox", R"sql(
+CREATE TABLE notifications (
+    key               TEXT PRIMARY KEY NOT NULL,
+    id                INTEGER,
+    kind              TEXT NOT NULL,
+    type              TEXT,
+    task              TEXT,
+    status_type       TEXT,
+    status_code       TEXT,
+    object_type       TEXT,
+    object_value      TEXT,
+    stid              TEXT,
+    created           TEXT,
+    format            TEXT NOT NULL,
+    record            TEXT NOT NULL,
+    raw_payload       BLOB,
+    first_channel     TEXT NOT NULL,
+    first_received_at TEXT NOT NULL
+);
+CREATE INDEX notifications_created ON notifications(created);
+CREATE INDEX notifications_type ON notifications(type);
+CREATE INDEX notifications_status_code ON notifications(status_code);
+CREATE INDEX notifications_id ON notifications(id);
+
+CREATE TABLE receipts (
+    rowid       INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    locator     TEXT,
+    message_id  TEXT,
+    raw_sha256  TEXT,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX receipts_key ON receipts(key);
+CREATE INDEX receipts_raw_sha256 ON receipts(raw_sha256);
+
+CREATE TABLE quarantine (
+    rowid       INTEGER PRIMARY KEY,
+    channel     TEXT NOT NULL,
+    locator     TEXT,
+    message_id  TEXT,
+    raw_sha256  TEXT,
+    raw         BLOB NOT NULL,
+    reason      TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX quarantine_raw_sha256 ON quarantine(raw_sha256);
+
+CREATE TABLE outbox (
+    rowid           INTEGER PRIMARY KEY,
+    key             TEXT NOT NULL,
+    handler         TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'dead')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_owner     TEXT,
+    lease_until     INTEGER,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL,
+    done_at         INTEGER,
+    UNIQUE (key, handler)
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+)sql"},
+};
+
+inline constexpr int latest_version = static_cast<int>(sizeof migrations / sizeof migrations[0]);
+
+// Statements the store prepares once per connection and reuses.
+enum class Query : std::size_t {
+    begin_immediate,
+    commit,
+    insert_notification,
+    insert_receipt,
+    insert_outbox,
+    insert_quarantine,
+    seen_raw,
+    select_claimable,
+    claim_row,
+    complete_outbox,
+    fail_outbox,
+    list_outbox,
+    retry_dead,
+    find_notification,
+    receipts_for,
+    list_quarantine,
+    counts,
+};
+
+inline constexpr const char* query_texts[] = {
+    // begin_immediate
+    "BEGIN IMMEDIATE",
+    // commit
+    "COMMIT",
+    // insert_notification: changes() == 1 when the key is new
+    "INSERT INTO notifications (key, id, kind, type, task, status_type, status_code, "
+    "object_type, object_value, stid, created, format, record, raw_payload, first_channel, "
+    "first_received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+    "?15, ?16) ON CONFLICT (key) DO NOTHING",
+    // insert_receipt
+    "INSERT INTO receipts (key, channel, locator, message_id, raw_sha256, received_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    // insert_outbox: ?3 = now (due at once)
+    "INSERT INTO outbox (key, handler, state, attempts, next_attempt_at, created_at) "
+    "VALUES (?1, ?2, 'pending', 0, ?3, ?3) ON CONFLICT (key, handler) DO NOTHING",
+    // insert_quarantine
+    "INSERT INTO quarantine (channel, locator, message_id, raw_sha256, raw, reason, "
+    "received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    // seen_raw
+    "SELECT EXISTS (SELECT 1 FROM receipts WHERE raw_sha256 = ?1) "
+    "OR EXISTS (SELECT 1 FROM quarantine WHERE raw_sha256 = ?1)",
+    // select_claimable: ?1 = now, ?2 = limit
+    "SELECT o.rowid, o.key, o.handler, o.attempts, o.next_attempt_at, o.created_at, n.record "
+    "FROM outbox o JOIN notifications n ON n.key = o.key "
+    "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 "
+    "AND (o.lease_until IS NULL OR o.lease_until <= ?1) "
+    "ORDER BY o.next_attempt_at, o.rowid LIMIT ?2",
+    // claim_row: ?1 = rowid, ?2 = owner, ?3 = lease_until
+    "UPDATE outbox SET lease_owner = ?2, lease_until = ?3, attempts = attempts + 1 "
+    "WHERE rowid = ?1",
+    // complete_outbox: ?1 = rowid, ?2 = owner, ?3 = now
+    "UPDATE outbox SET state = 'done', done_at = ?3, lease_until = NULL "
+    "WHERE rowid = ?1 AND lease_owner = ?2 AND state = 'pending'",
+    // fail_outbox: ?1 = rowid, ?2 = owner, ?3 = error, ?4 = next_attempt_at, ?5 = dead
+    "UPDATE outbox SET state = CASE WHEN ?5 THEN 'dead' ELSE 'pending' END, last_error = ?3, "
+    "next_attempt_at = ?4, lease_owner = NULL, lease_until = NULL "
+    "WHERE rowid = ?1 AND lease_owner = ?2 AND state = 'pending'",
+    // list_outbox: ?1 = state, ?2 = limit
+    "SELECT rowid, key, handler, state, attempts, next_attempt_at, lease_owner, lease_until, "
+    "last_error, created_at, done_at FROM outbox WHERE state = ?1 ORDER BY rowid LIMIT ?2",
+    // retry_dead: ?1 = now
+    "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1, "
+    "lease_owner = NULL, lease_until = NULL WHERE state = 'dead'",
+    // find_notification
+    "SELECT record, raw_payload, first_channel, first_received_at FROM notifications "
+    "WHERE key = ?1",
+    // receipts_for
+    "SELECT rowid, key, channel, locator, message_id, raw_sha256, received_at FROM receipts "
+    "WHERE key = ?1 ORDER BY rowid",
+    // list_quarantine: ?1 = limit
+    "SELECT rowid, channel, locator, message_id, raw_sha256, raw, reason, received_at "
+    "FROM quarantine ORDER BY rowid LIMIT ?1",
+    // counts
+    "SELECT (SELECT count(*) FROM notifications), (SELECT count(*) FROM receipts), "
+    "(SELECT count(*) FROM quarantine), "
+    "(SELECT count(*) FROM outbox WHERE state = 'pending'), "
+    "(SELECT count(*) FROM outbox WHERE state = 'done'), "
+    "(SELECT count(*) FROM outbox WHERE state = 'dead')",
+};
+
+inline constexpr std::size_t query_count = sizeof query_texts / sizeof query_texts[0];
+static_assert(query_count == static_cast<std::size_t>(Query::counts) + 1,
+              "query_texts must list one text per Query, in order");
+
+}  // namespace autodns::sqlite_sql
