@@ -83,12 +83,12 @@ const char* verdict_name(Verdict v) {
 
 bool looks_like_mail(std::string_view raw) {
     if (raw.substr(0, 5) == "From ") return true;
-    // A header field name: printable ASCII except ':' and space, then ':'.
+    // A header field name as mail software writes them (letters, digits, '-'), then ':'.
     std::size_t i = 0;
     while (i < raw.size() && i < 200) {
         const unsigned char c = static_cast<unsigned char>(raw[i]);
         if (c == ':') return i > 0;
-        if (c <= 32 || c >= 127) return false;
+        if (!std::isalnum(c) && c != '-') return false;
         ++i;
     }
     return false;

@@ -22,7 +22,8 @@ sql() {  # sql DB QUERY
 import sqlite3, sys
 con = sqlite3.connect(sys.argv[1], timeout=30)
 for row in con.execute(sys.argv[2]):
-    print("|".join("" if v is None else str(v) for v in row))
+    print("|".join("" if v is None else v.decode("utf-8", "replace") if isinstance(v, bytes)
+                   else str(v) for v in row))
 PY
 }
 finish() {

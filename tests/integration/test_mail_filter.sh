@@ -36,7 +36,7 @@ expect_eq "ordinary mail --pass-through exit" "$status" 65
 expect_eq "nothing quarantined with --pass-through" "$(sql "$DB" 'select count(*) from quarantine')" 1
 
 # Truncated JSON: quarantined as malformed, the raw mail kept byte for byte.
-make_mail 9000002 | head -c 600 >"$T/trunc.eml"
+make_mail 9000002 | head -c -60 >"$T/trunc.eml"
 run_mail <"$T/trunc.eml"
 expect_eq "truncated exit" "$status" 0
 expect_contains "truncated reason" "$(sql "$DB" "select reason from quarantine order by rowid desc limit 1")" "malformed"
@@ -81,9 +81,13 @@ expect_eq "retry after lock stored" "$(sql "$DB" 'select count(*) from notificat
 
 # File-size limit reached while writing (a full disk as the process sees it): 75, then the
 # retry without the limit stores it.
+# A 3 MB notification: its payload is stored, so the database must grow.
 make_mail 9000006 example.de >"$T/full.eml"
-python3 -c "print('x' * 3000000)" >"$T/pad.txt"
-cat "$T/full.eml" "$T/pad.txt" >"$T/full-big.eml"   # the raw payload is stored: the DB must grow
+python3 - "$T/full.eml" "$T/full-big.eml" <<'PY'
+import sys
+mail = open(sys.argv[1]).read()
+open(sys.argv[2], "w").write(mail.replace('"data": {', '"data": {"pad": "%s", ' % ("x" * 3000000), 1))
+PY
 db_size=$(stat -c %s "$DB"); wal_size=$(stat -c %s "$DB-wal" 2>/dev/null || echo 0)
 size_kb=$(( (db_size > wal_size ? db_size : wal_size) / 1024 ))
 set +e
