@@ -1,7 +1,11 @@
 # FindMimetic: locate the mimetic MIME library (Debian: libmimetic-dev), which ships no
 # CMake package configuration. Defines the imported target Mimetic::Mimetic.
 find_path(Mimetic_INCLUDE_DIR NAMES mimetic/mimetic.h)
-find_library(Mimetic_LIBRARY NAMES mimetic)
+if(AUTODNS_STATIC_DEPS)
+  find_library(Mimetic_LIBRARY NAMES libmimetic.a mimetic)
+else()
+  find_library(Mimetic_LIBRARY NAMES mimetic)
+endif()
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(Mimetic REQUIRED_VARS Mimetic_LIBRARY Mimetic_INCLUDE_DIR)
 if(Mimetic_FOUND AND NOT TARGET Mimetic::Mimetic)

@@ -21,12 +21,14 @@ struct TimeFields {
 // else, including out-of-range fields (month 13, 25:00, Feb 30).
 std::optional<TimeFields> parse_time_fields(std::string_view text);
 
-// Seconds since the Unix epoch (UTC) for wall-clock `fields` (zone designator ignored) in the
-// IANA zone `zone_name`. Across DST: an ambiguous local time (clocks turned back) is the
-// earlier instant; a nonexistent one (clocks turned forward) is shifted forward by the length
-// of the gap (02:30 becomes 03:30 new time). Returns nullopt when the zone is unknown or the
-// time zone database cannot be read.
-std::optional<std::int64_t> local_to_unix(const TimeFields& fields, const std::string& zone_name);
+// Seconds since the Unix epoch (UTC) for wall-clock `fields` (zone designator ignored) in
+// `zone`: either a POSIX TZ rule ("CET-1CEST,M3.5.0,M10.5.0/3"; anything with a digit), which
+// is evaluated without touching the disk, or an IANA name ("Europe/Berlin"), which loads the
+// system time-zone database on first use (a few milliseconds: a directory scan). Across DST:
+// an ambiguous local time (clocks turned back) is the earlier instant; a nonexistent one
+// (clocks turned forward) is shifted forward by the length of the gap (02:30 becomes 03:30
+// new time). Returns nullopt when the zone is unknown or the database cannot be read.
+std::optional<std::int64_t> local_to_unix(const TimeFields& fields, const std::string& zone);
 
 // Seconds since the epoch for `text`: with its own zone designator when it has one, else as
 // local time in `zone_for_local`. nullopt when unreadable.

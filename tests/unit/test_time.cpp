@@ -5,8 +5,12 @@
 using namespace autodns::util;
 
 namespace {
+const char* const berlin_rule = "CET-1CEST,M3.5.0,M10.5.0/3";
+
 std::string berlin_to_utc(const std::string& local) {
-    const auto seconds = parse_time_to_unix(local, "Europe/Berlin");
+    const auto seconds = parse_time_to_unix(local, berlin_rule);
+    const auto by_name = parse_time_to_unix(local, "Europe/Berlin");
+    CHECK(seconds == by_name);  // the POSIX rule and the IANA zone agree
     return seconds ? format_utc_iso8601(*seconds) : "unreadable";
 }
 }  // namespace
@@ -39,7 +43,7 @@ TEST_CASE("time: explicit zone designators win over the default zone", "[time]")
     CHECK(berlin_to_utc("2024-12-30T12:00+01") == "2024-12-30T11:00:00Z");
     // The zone is irrelevant for times that carry an offset.
     CHECK(parse_time_to_unix("2021-05-12T14:42:26+0200", "No/Such_Zone") ==
-          parse_time_to_unix("2021-05-12T12:42:26Z", "UTC"));
+          parse_time_to_unix("2021-05-12T12:42:26Z", "UTC0"));
 }
 
 TEST_CASE("time: unreadable input is refused, not guessed", "[time]") {
@@ -50,6 +54,7 @@ TEST_CASE("time: unreadable input is refused, not guessed", "[time]") {
         CHECK_FALSE(parse_time_to_unix(bad, "Europe/Berlin"));
     }
     CHECK_FALSE(parse_time_to_unix("2021-05-12 14:42:26", "No/Such_Zone"));
+    CHECK_FALSE(parse_time_to_unix("2021-05-12 14:42:26", "CET-1CEST,M13.5.0"));
 }
 
 TEST_CASE("time: fields and formatting", "[time]") {
@@ -63,4 +68,31 @@ TEST_CASE("time: fields and formatting", "[time]") {
     CHECK(format_utc_iso8601(0) == "1970-01-01T00:00:00Z");
     CHECK(format_utc_iso8601(1620823392) == "2021-05-12T12:43:12Z");
     CHECK(format_utc_iso8601(-1) == "1969-12-31T23:59:59Z");
+}
+
+TEST_CASE("time: the Berlin POSIX rule equals the IANA zone from 2000 to 2037", "[time]") {
+    // Every hour around each year's two transitions, and noon on the 1st of every month.
+    int compared = 0;
+    for (int year = 2000; year <= 2037; ++year) {
+        for (int month = 1; month <= 12; ++month) {
+            for (int day : {1, 24, 25, 26, 27, 28, 29, 30, 31}) {
+                if (day > 1 && month != 3 && month != 10) continue;
+                for (int hour = day == 1 ? 12 : 0; hour < (day == 1 ? 13 : 24); ++hour) {
+                    TimeFields f;
+                    f.year = year;
+                    f.month = month;
+                    f.day = day;
+                    f.hour = hour;
+                    f.minute = 30;
+                    const auto rule = local_to_unix(f, berlin_rule);
+                    const auto iana = local_to_unix(f, "Europe/Berlin");
+                    INFO(year << "-" << month << "-" << day << " " << hour << ":30");
+                    REQUIRE(rule.has_value());
+                    CHECK(rule == iana);
+                    ++compared;
+                }
+            }
+        }
+    }
+    CHECK(compared > 10000);
 }
