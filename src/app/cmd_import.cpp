@@ -8,8 +8,10 @@
 // moved new/ -> cur/ (--mark-seen) only after their chunk is committed.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "app/commands.hpp"
@@ -99,27 +101,81 @@ class MailFeed {
     std::string mbox_path_;
 };
 
-void analyse_parallel(std::vector<Item>& items, unsigned jobs, const Config& config) {
-    std::atomic<std::size_t> next{0};
-    auto work = [&] {
-        for (std::size_t i = next++; i < items.size(); i = next++) {
-            Item& item = items[i];
-            if (item.skip) continue;
-            if (item.raw.size() > config.max_input_bytes) {
-                item.analysis.verdict = Verdict::malformed;
-                item.analysis.reason = "mail too large (" + std::to_string(item.raw.size()) +
-                                       " bytes, limit " + std::to_string(config.max_input_bytes) +
-                                       ")";
-                continue;
-            }
-            item.analysis = analyze_mail(item.raw, config.mail_policy, config.mime_limits);
-        }
-    };
-    std::vector<std::thread> threads;
-    for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(work);
-    work();
-    for (std::thread& t : threads) t.join();
+void analyse_one(Item& item, const Config& config) {
+    if (item.skip) return;
+    if (item.raw.size() > config.max_input_bytes) {
+        item.analysis.verdict = Verdict::malformed;
+        item.analysis.reason = "mail too large (" + std::to_string(item.raw.size()) +
+                               " bytes, limit " + std::to_string(config.max_input_bytes) + ")";
+        return;
+    }
+    item.analysis = analyze_mail(item.raw, config.mail_policy, config.mime_limits);
 }
+
+// Background threads that analyse one chunk while the main thread records the previous one
+// and reads the next; the main thread then joins in on what is left (help_and_wait).
+class AnalysisPool {
+  public:
+    AnalysisPool(unsigned threads, const Config& config) : config_(config) {
+        for (unsigned t = 0; t < threads; ++t) threads_.emplace_back([this] { run(); });
+    }
+    ~AnalysisPool() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        for (std::thread& t : threads_) t.join();
+    }
+
+    void start(std::vector<Item>& items) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        items_ = &items;
+        next_ = 0;
+        completed_ = 0;
+        ++generation_;
+        wake_.notify_all();
+    }
+
+    void help_and_wait() {
+        work();
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [this] { return completed_ == items_->size(); });
+    }
+
+  private:
+    void work() {
+        std::vector<Item>& items = *items_;
+        for (std::size_t i = next_++; i < items.size(); i = next_++) {
+            analyse_one(items[i], config_);
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (++completed_ == items.size()) done_.notify_all();
+        }
+    }
+
+    void run() {
+        std::uint64_t seen = 0;
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+                if (stop_) return;
+                seen = generation_;
+            }
+            work();
+        }
+    }
+
+    const Config& config_;
+    std::vector<std::thread> threads_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    std::vector<Item>* items_ = nullptr;
+    std::atomic<std::size_t> next_{0};
+    std::size_t completed_ = 0;
+    std::uint64_t generation_ = 0;
+    bool stop_ = false;
+};
 
 }  // namespace
 
@@ -196,26 +252,25 @@ int cmd_import(const Args& args) {
                       !vm.count("no-progress") && Progress::stderr_is_terminal());
     MailFeed feed(entries, warn);
     Totals totals;
-    std::vector<Item> chunk;
-    bool more = true;
-    while (more) {
+
+    // Reads the next chunk: mails whose bytes were recorded before are marked skip and not
+    // kept in memory.
+    auto read_chunk = [&](std::vector<Item>& chunk) {
         chunk.clear();
         std::size_t bytes = 0;
         while (chunk.size() < chunk_mails && bytes < chunk_bytes) {
             Item item;
-            if (!feed.next(item)) {
-                more = false;
-                break;
-            }
+            if (!feed.next(item)) break;
             item.sha = sha256_hex(item.raw);
             item.skip = store.seen_raw(item.sha);
             if (item.skip) item.raw.clear();
             bytes += item.raw.size();
             chunk.push_back(std::move(item));
         }
-        if (chunk.empty()) break;
-        analyse_parallel(chunk, jobs, config);
+    };
 
+    // Records an analysed chunk in one transaction, then (with --mark-seen) moves its files.
+    auto record_chunk = [&](std::vector<Item>& chunk) {
         store.begin_batch();
         try {
             for (Item& item : chunk) {
@@ -253,7 +308,22 @@ int cmd_import(const Args& args) {
             }
         }
         progress.update(totals.mails);
+    };
+
+    // Three chunks in flight: `analysing` is worked on by the pool while the main thread
+    // records `analysed` and reads `next`.
+    AnalysisPool pool(jobs > 1 ? jobs - 1 : 0, config);
+    std::vector<Item> analysed, analysing, next;
+    read_chunk(analysing);
+    while (!analysing.empty()) {
+        pool.start(analysing);
+        if (!analysed.empty()) record_chunk(analysed);
+        read_chunk(next);
+        pool.help_and_wait();
+        std::swap(analysed, analysing);
+        std::swap(analysing, next);
     }
+    if (!analysed.empty()) record_chunk(analysed);
     progress.finish();
     totals.errors = feed.errors + listing_errors;
 
