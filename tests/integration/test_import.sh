@@ -37,6 +37,10 @@ expect_contains "mbox import" "$out" '"mails":4,"notifications":3,"new":3,"dupli
 expect_contains "mbox locator" "$(sql "$DB" "select locator from receipts where key='id:8100001'")" "mbox:$T/box#2"
 expect_contains "mbox unquoting" "$(sql "$DB" "select raw from quarantine")" $'\nFrom the desk'
 
+# The bundled sample Maildir (the README's demo).
+out=$("$BIN" import --db "$T/demo.sqlite" --json "$SRC/samples/maildir")
+expect_contains "sample Maildir" "$out" '"mails":229,"notifications":219,"new":182,"duplicate":37,"quarantined":10,"skipped":0,"errors":0'
+
 # A missing path is reported and the exit status says so.
 set +e; "$BIN" import --db "$DB" "$T/nonexistent" >/dev/null 2>"$T/stderr"; status=$?; set -e
 expect_eq "missing path exit" "$status" 1

@@ -1,0 +1,104 @@
+// Every sample mail (samples/mail/**.eml) through the whole mail pipeline (MIME extraction,
+// candidate choice, parsers) against the records or the verdict written beside it.
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "core/pipeline.hpp"
+#include "core/record_json.hpp"
+#include "util/io.hpp"
+
+using namespace autodns;
+
+namespace {
+
+void find_mails(const std::string& dir, std::vector<std::string>& out) {
+    DIR* d = opendir(dir.c_str());
+    REQUIRE(d != nullptr);
+    while (dirent* e = readdir(d)) {
+        const std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        const std::string path = dir + "/" + name;
+        struct stat st {};
+        if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+            find_mails(path, out);
+        } else if (name.size() > 4 && name.compare(name.size() - 4, 4, ".eml") == 0) {
+            out.push_back(path);
+        }
+    }
+    closedir(d);
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+    std::vector<std::string> lines;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty()) lines.push_back(line);
+    }
+    return lines;
+}
+
+const char* verdict_label(Verdict v) {
+    switch (v) {
+        case Verdict::notifications:
+            return "notifications";
+        case Verdict::not_notification:
+            return "not_notification";
+        case Verdict::malformed:
+            return "malformed";
+        case Verdict::untrusted:
+            return "untrusted";
+    }
+    return "?";
+}
+
+}  // namespace
+
+TEST_CASE("golden: every sample mail gives its expected records or verdict", "[golden][mail]") {
+    std::vector<std::string> mails;
+    find_mails(std::string(AUTODNS_SOURCE_DIR) + "/samples/mail", mails);
+    std::sort(mails.begin(), mails.end());
+    REQUIRE(mails.size() >= 25);
+    int with_records = 0;
+    for (const std::string& path : mails) {
+        INFO(path);
+        const auto raw = read_file(path);
+        REQUIRE(raw);
+        const Analysis a = analyze_mail(*raw, MailPolicy{}, MimeLimits{});
+        const std::vector<std::string> expected = lines_of(path + ".expected.jsonl");
+        if (!expected.empty()) {
+            ++with_records;
+            REQUIRE(a.verdict == Verdict::notifications);
+            REQUIRE(a.notifications.size() == expected.size());
+            for (std::size_t i = 0; i < expected.size(); ++i) {
+                CHECK(record_to_json(a.notifications[i]) == expected[i]);
+            }
+        } else {
+            const std::vector<std::string> error = lines_of(path + ".expected-error");
+            REQUIRE(error.size() == 2);
+            CHECK(verdict_label(a.verdict) == error[0]);
+            CHECK(a.reason.find(error[1]) != std::string::npos);
+        }
+    }
+    CHECK(with_records >= 18);
+}
+
+TEST_CASE("golden: the same notification by mail and as a bare payload is one key",
+          "[golden][mail]") {
+    const std::string dir = std::string(AUTODNS_SOURCE_DIR) + "/samples/";
+    const auto mail = read_file(dir + "mail/json-push-1005491844-utf8-7bit-body.eml");
+    const auto body = read_file(dir + "payloads/003-autoupdate_dns_success-push.json");
+    REQUIRE(mail);
+    REQUIRE(body);
+    const Analysis by_mail = analyze_mail(*mail, MailPolicy{}, MimeLimits{});
+    const Analysis by_push = analyze_payload(*body, "application/json", "push");
+    REQUIRE(by_mail.notifications.size() == 1);
+    REQUIRE(by_push.notifications.size() == 1);
+    CHECK(by_mail.notifications[0].key == by_push.notifications[0].key);
+    CHECK(record_to_json(by_mail.notifications[0]) == record_to_json(by_push.notifications[0]));
+}
