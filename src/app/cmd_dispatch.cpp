@@ -1,5 +1,6 @@
 // autodns-notify dispatch : delivers (and retries) outbox rows to the configured handlers, once
 // or as a daemon; lists and revives dead-lettered rows.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -116,16 +117,6 @@ int cmd_dispatch(const Args& args) {
         if (handlers.settings.interval_seconds < 1) throw po::error("--interval must be >= 1");
     }
     DispatchOptions options;
-    if (vm.count("lease")) {
-        options.lease_seconds = vm["lease"].as<int>();
-        for (const HandlerSpec& s : handlers.specs) {
-            if (options.lease_seconds <= worst_case_seconds(s)) {
-                throw po::error("--lease " + std::to_string(options.lease_seconds) +
-                                " is not longer than the worst-case delivery time of handler " +
-                                s.name + " (" + std::to_string(worst_case_seconds(s)) + " s)");
-            }
-        }
-    }
     if (vm.count("handler")) {
         options.only_handlers = vm["handler"].as<std::vector<std::string>>();
         for (const std::string& name : options.only_handlers) {
@@ -134,6 +125,20 @@ int cmd_dispatch(const Args& args) {
                                 "] section in the configuration" +
                                 (config.config_file.empty() ? std::string(" (no config file read)")
                                                             : " " + config.config_file));
+            }
+        }
+    }
+    if (vm.count("lease")) {
+        options.lease_seconds = vm["lease"].as<int>();
+        for (const HandlerSpec& s : handlers.specs) {
+            const bool selected =
+                options.only_handlers.empty() ||
+                std::find(options.only_handlers.begin(), options.only_handlers.end(), s.name) !=
+                    options.only_handlers.end();
+            if (selected && options.lease_seconds <= worst_case_seconds(s)) {
+                throw po::error("--lease " + std::to_string(options.lease_seconds) +
+                                " is not longer than the worst-case delivery time of handler " +
+                                s.name + " (" + std::to_string(worst_case_seconds(s)) + " s)");
             }
         }
     }
