@@ -16,6 +16,7 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/dispatch_hook.hpp"
 #include "core/errors.hpp"
 #include "core/ingest.hpp"
 #include "core/pipeline.hpp"
@@ -190,7 +191,8 @@ int cmd_import(const Args& args) {
         "jobs,j", po::value<unsigned>()->value_name("N"),
         "threads that parse mail (default: number of cores)")(
         "no-progress", "no progress line, even on a terminal");
-    visible.add(own);
+    visible.add(own).add(
+        AfterCommitDelivery::options("default: no limit; config: [dispatch] import-deadline"));
     po::options_description hidden;
     hidden.add_options()("path", po::value<std::vector<std::string>>());
     po::options_description all;
@@ -218,6 +220,7 @@ int cmd_import(const Args& args) {
         return exit_ok;
     }
     if (!vm.count("path")) throw po::error("no PATH to import");
+    const AfterCommitDelivery delivery(config, vm, "import");
     const auto paths = vm["path"].as<std::vector<std::string>>();
     const bool mark = vm.count("mark-seen") > 0;
     unsigned jobs =
@@ -247,6 +250,7 @@ int cmd_import(const Args& args) {
     options.busy_timeout_ms = config.busy_timeout_ms;
     options.durable = true;
     Store store(options);
+    delivery.attach(store);
 
     Progress progress("import", "mails", has_mbox ? 0 : known_total,
                       !vm.count("no-progress") && Progress::stderr_is_terminal());
@@ -349,6 +353,7 @@ int cmd_import(const Args& args) {
                       seconds > 0 ? totals.mails / seconds : 0.0);
     }
     std::cout << line << std::endl;
+    delivery.run_all();
     return totals.errors > 0 ? 1 : exit_ok;
 }
 

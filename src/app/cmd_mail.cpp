@@ -9,6 +9,7 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/dispatch_hook.hpp"
 #include "core/errors.hpp"
 #include "core/ingest.hpp"
 #include "core/pipeline.hpp"
@@ -34,11 +35,14 @@ int cmd_mail(const Args& args) {
         "quarantined and the exit status is 0")(
         "locator", po::value<std::string>()->value_name("TEXT"),
         "where the mail came from, recorded with the receipt (default: its Message-ID)");
-    visible.add(own);
+    visible.add(own).add(
+        AfterCommitDelivery::options("default 5; config: [dispatch] mail-deadline"));
     Config config;
     po::variables_map vm;
+    std::optional<AfterCommitDelivery> delivery;
     try {
         vm = parse_command_line(args, visible, {}, config);
+        delivery.emplace(config, vm, "mail");
     } catch (const FatalError& e) {
         // A broken config must not bounce mail: defer it until the configuration is fixed.
         read_stream(stdin);
@@ -94,8 +98,10 @@ int cmd_mail(const Args& args) {
         options.busy_timeout_ms = config.busy_timeout_ms;
         options.durable = true;
         Store store(options);
+        delivery->attach(store);
         IngestReport report = record_input(store, analysis, arrival, *raw);
         log_line(who, report.summary);
+        if (report.outcome != IngestOutcome::quarantined) delivery->run_for(analysis.notifications);
         if (config.verbosity > 0) {
             if (!analysis.origin.empty()) log_line(who, "found in " + analysis.origin);
             for (const std::string& d : analysis.defects) log_line(who, "MIME defect: " + d);

@@ -127,11 +127,14 @@ inline constexpr const char* query_texts[] = {
     // seen_raw
     "SELECT EXISTS (SELECT 1 FROM receipts WHERE raw_sha256 = ?1) "
     "OR EXISTS (SELECT 1 FROM quarantine WHERE raw_sha256 = ?1)",
-    // select_claimable: ?1 = now, ?2 = limit
+    // select_claimable: ?1 = now, ?2 = limit, ?3 / ?4 = JSON arrays of handler names / keys
+    // to restrict to, or NULL for all
     "SELECT o.rowid, o.key, o.handler, o.attempts, o.next_attempt_at, o.created_at, n.record "
     "FROM outbox o JOIN notifications n ON n.key = o.key "
     "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 "
     "AND (o.lease_until IS NULL OR o.lease_until <= ?1) "
+    "AND (?3 IS NULL OR o.handler IN (SELECT value FROM json_each(?3))) "
+    "AND (?4 IS NULL OR o.key IN (SELECT value FROM json_each(?4))) "
     "ORDER BY o.next_attempt_at, o.rowid LIMIT ?2",
     // claim_row: ?1 = rowid, ?2 = owner, ?3 = lease_until
     "UPDATE outbox SET lease_owner = ?2, lease_until = ?3, attempts = attempts + 1 "

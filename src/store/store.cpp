@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <type_traits>
@@ -624,13 +625,48 @@ bool Store::in_batch() const {
 
 std::vector<OutboxEntry> Store::claim_outbox(const std::string& owner, int lease_seconds, int limit,
                                              std::int64_t now) {
+    return claim_outbox(owner, lease_seconds, limit, now, ClaimFilter{});
+}
+
+std::vector<OutboxEntry> Store::claim_outbox(const std::string& owner, int lease_seconds, int limit,
+                                             std::int64_t now, const ClaimFilter& filter) {
     const std::string& path = impl_->options().path;
+    // The lists travel as JSON arrays (json_each), so one prepared statement serves them all.
+    auto json_list = [](const std::vector<std::string>& items) {
+        std::string array = "[";
+        for (const std::string& item : items) {
+            if (array.size() > 1) array += ',';
+            array += '"';
+            for (unsigned char c : item) {
+                if (c == '"' || c == '\\') {
+                    array += '\\';
+                    array += static_cast<char>(c);
+                } else if (c < 0x20) {
+                    char escaped[8];
+                    std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+                    array += escaped;
+                } else {
+                    array += static_cast<char>(c);
+                }
+            }
+            array += '"';
+        }
+        return array + "]";
+    };
     return impl_->write("claiming outbox rows", [&] {
         std::vector<OutboxEntry> claimed;
         {
             auto s = impl_->statement(Query::select_claimable);
             s->bind(1, static_cast<int64_t>(now));
             s->bind(2, limit);
+            if (filter.handlers.empty())
+                s->bind(3);
+            else
+                s->bind(3, json_list(filter.handlers));
+            if (filter.keys.empty())
+                s->bind(4);
+            else
+                s->bind(4, json_list(filter.keys));
             while (s->executeStep()) {
                 OutboxEntry e;
                 e.rowid = s->getColumn(0).getInt64();

@@ -152,6 +152,15 @@ class Store {
     std::vector<OutboxEntry> claim_outbox(const std::string& owner, int lease_seconds, int limit,
                                           std::int64_t now);
 
+    // The same, restricted to rows of these handlers and of these keys (an empty list does not
+    // restrict). Rows of other handlers are left alone: no lease, no attempt counted.
+    struct ClaimFilter {
+        std::vector<std::string> handlers;
+        std::vector<std::string> keys;
+    };
+    std::vector<OutboxEntry> claim_outbox(const std::string& owner, int lease_seconds, int limit,
+                                          std::int64_t now, const ClaimFilter& filter);
+
     // Marks a claimed row done. False (and nothing changes) when `owner` no longer holds it:
     // the lease ran out and another owner claimed the row, or it is not pending any more.
     bool complete_outbox(std::int64_t rowid, const std::string& owner);
