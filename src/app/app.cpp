@@ -22,6 +22,7 @@ const CommandEntry commands[] = {
     {"parse", cmd_parse, "print the normalized records of mails or payloads (no database)"},
     {"mail", cmd_mail, "filter: store the one mail on stdin (procmail, fetchmail, maildrop)"},
     {"import", cmd_import, "import Maildir folders, mbox files and .eml files"},
+    {"report", cmd_report, "reconciliation report (text, csv, json, html) and metrics"},
 };
 
 void print_usage(std::FILE* out) {

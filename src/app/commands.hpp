@@ -13,5 +13,6 @@ using Args = std::vector<std::string>;
 int cmd_parse(const Args& args);
 int cmd_mail(const Args& args);
 int cmd_import(const Args& args);
+int cmd_report(const Args& args);
 
 }  // namespace autodns
