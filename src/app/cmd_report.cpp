@@ -81,7 +81,8 @@ int cmd_report(const Args& args) {
         "date (2024-05-01, 00:00 UTC), an ISO 8601 time (2024-05-01T12:00:00Z, +02:00; "
         "without a zone: UTC), a duration ago (36h, 7d, 2w, 1d12h) or 'now'")(
         "until", po::value<std::string>()->value_name("TIME"),
-        "end of the window, excluded (default: now); a date includes that whole day")(
+        "end of the window, excluded (default: now, this second included); a date includes "
+        "that whole day")(
         "output,o", po::value<std::string>()->value_name("FILE"),
         "write to FILE (replaced atomically: FILE.tmp, fsync, rename) instead of stdout")(
         "limit", po::value<std::size_t>()->value_name("N"),
@@ -129,7 +130,7 @@ int cmd_report(const Args& args) {
         options.since = 0;
         options.until = 253402300799;  // 9999-12-31T23:59:59Z
     } else {
-        options.until = now;
+        options.until = now + 1;  // this second included
         if (vm.count("until")) {
             const std::string text = vm["until"].as<std::string>();
             auto t = parse_report_time(text, now, true);

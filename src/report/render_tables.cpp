@@ -269,14 +269,15 @@ std::vector<ReportTable> report_tables(const Report& r) {
                       {{"status_code", "Code"},
                        {"count", "Count", true},
                        {"text", "Text", false, false, false, 40},
-                       {"objects", "Objects", false, false, false, 60}},
+                       {"objects", "Objects", false, false, false, 90}},
                       {}};
         for (const ErrorGroup& g : r.errors) {
             std::vector<std::string> objects;
             std::string text;
             for (const ErrorRow& e : g.rows) {
-                std::string o = object_text(e.object_type, e.object_value);
-                if (e.type) o += " " + *e.type;
+                // "example.de (autoupdate_dns_error)": the type tells what failed.
+                std::string o = e.object_value.value_or("?");
+                if (e.type) o += " (" + *e.type + ")";
                 if (std::find(objects.begin(), objects.end(), o) == objects.end()) {
                     objects.push_back(o);
                 }
