@@ -22,11 +22,12 @@ header h1{margin:0 0 6px;font-size:22px;font-weight:600}
 header .meta{color:#bcccdc;font-size:13px}
 header .meta span{margin-right:22px}
 main{padding:20px 32px 40px;max-width:1280px}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:18px}
-.card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:12px 16px;
-min-width:150px;flex:1}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:12px;
+margin-bottom:18px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:12px 16px}
 .card .n{font-size:26px;font-weight:600;font-variant-numeric:tabular-nums}
-.card .l{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.card .l{color:var(--muted);font-size:11px;text-transform:uppercase;letter-spacing:.03em;
+white-space:nowrap}
 .card.warn .n{color:var(--warn)}.card.bad .n{color:var(--bad)}
 section{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:14px 18px;
 margin-bottom:16px}
@@ -35,10 +36,15 @@ section p{margin:0 0 10px;color:var(--muted)}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th{text-align:left;font-weight:600;color:var(--muted);border-bottom:2px solid var(--line);
 padding:6px 8px;white-space:nowrap}
-td{padding:5px 8px;border-bottom:1px solid #eef2f6;vertical-align:top;overflow-wrap:anywhere}
+td{padding:5px 8px;border-bottom:1px solid #eef2f6;vertical-align:top;white-space:nowrap}
+td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:14em}
+td.none{color:#9aa5b1}
+.scroll{overflow-x:auto}
+details summary{cursor:pointer;color:var(--accent);font-weight:600;font-size:15px}
+details[open] summary{margin-bottom:8px}
 tr:nth-child(even) td{background:#fafbfc}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.flag{color:var(--warn);font-weight:600;white-space:nowrap}
+td.flag{color:var(--warn);font-weight:600}
 .empty{color:var(--muted);font-style:italic}
 .legend{display:flex;gap:18px;margin:4px 0 0;font-size:12px;color:var(--muted)}
 .legend i{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;
@@ -172,15 +178,18 @@ std::string chart(const Report& r) {
     return s.str();
 }
 
-void table_html(std::ostringstream& out, const ReportTable& t) {
-    out << "<section id=\"s-" << t.id << "\">\n<h2>" << html_escape(t.title) << "</h2>\n";
+// Sections become <section>; `folded` ones (detail a chart already shows) a <details>.
+void table_html(std::ostringstream& out, const ReportTable& t, bool folded = false) {
+    out << "<section id=\"s-" << t.id << "\">\n";
+    if (folded) out << "<details>\n<summary>" << html_escape(t.title) << "</summary>\n";
+    if (!folded) out << "<h2>" << html_escape(t.title) << "</h2>\n";
     if (!t.summary.empty()) out << "<p class=\"summary\">" << html_escape(t.summary) << "</p>\n";
     if (t.rows.empty()) {
         if (!t.empty.empty()) out << "<p class=\"empty\">" << html_escape(t.empty) << "</p>\n";
-        out << "</section>\n";
+        out << (folded ? "</details>\n" : "") << "</section>\n";
         return;
     }
-    out << "<table id=\"t-" << t.id << "\">\n<thead><tr>";
+    out << "<div class=\"scroll\"><table id=\"t-" << t.id << "\">\n<thead><tr>";
     for (const ReportColumn& c : t.columns) {
         if (c.machine_only) continue;
         out << "<th" << (c.numeric ? " class=\"num\"" : "") << ">" << html_escape(c.label)
@@ -192,15 +201,17 @@ void table_html(std::ostringstream& out, const ReportTable& t) {
         for (std::size_t i = 0; i < t.columns.size(); ++i) {
             const ReportColumn& c = t.columns[i];
             if (c.machine_only) continue;
-            const char* cls = c.numeric        ? " class=\"num\""
+            const char* cls = row[i].empty()   ? " class=\"none\""
+                              : c.numeric      ? " class=\"num\""
                               : c.id == "flag" ? " class=\"flag\""
+                              : c.max_width    ? " class=\"wrap\""
                                                : "";
             out << "<td data-col=\"" << c.id << "\"" << cls << ">"
                 << (row[i].empty() ? "&ndash;" : html_escape(row[i])) << "</td>";
         }
         out << "</tr>\n";
     }
-    out << "</tbody>\n</table>\n</section>\n";
+    out << "</tbody>\n</table></div>\n" << (folded ? "</details>\n" : "") << "</section>\n";
 }
 
 }  // namespace
@@ -277,7 +288,7 @@ std::string render_html(const Report& r) {
         << chart(r) << "</section>\n";
     for (const ReportTable& t : tables) {
         if (t.id == "summary") continue;
-        table_html(out, t);
+        table_html(out, t, t.id == "per_day");
     }
     out << "</main>\n<footer>autodns-notify "
         << "report &middot; new notifications: " << rows.new_notifications

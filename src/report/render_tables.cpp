@@ -238,26 +238,25 @@ std::vector<ReportTable> report_tables(const Report& r) {
                       fallback_summary_text(r.fallback_summary),
                       "",
                       {{"key", "Key"},
+                       {"class", "Class"},
+                       {"delay", "Delay", true, false, true},
+                       {"delay_seconds", "Delay (s)", true, true},
+                       {"flag", "Flag"},
                        {"type", "Type"},
                        {"object", "Object", false, false, false, 40},
                        {"created", "Message time"},
                        {"first_push_poll", "First push/poll"},
-                       {"mail_arrival", "Mail arrived"},
-                       {"delay", "Delay", true, false, true},
-                       {"delay_seconds", "Delay (s)", true, true},
-                       {"class", "Class"},
-                       {"flag", "Flag"}},
+                       {"mail_arrival", "Mail arrived"}},
                       {}};
         for (const FallbackRow& f : r.fallback) {
             const MailArrivalRow& a = f.arrival;
             std::string first = f.fallback_class == "after push"   ? opt(a.first_push)
                                 : f.fallback_class == "after poll" ? opt(a.first_poll)
                                                                    : "";
-            t.rows.push_back({a.key, opt(a.type), object_text(a.object_type, a.object_value),
-                              opt(a.created), first, a.first_mail,
-                              f.delay_seconds ? format_duration(*f.delay_seconds) : "",
-                              opt_num(f.delay_seconds), f.fallback_class,
-                              f.fallback_24h ? "fallback after 24 h" : ""});
+            t.rows.push_back(
+                {a.key, f.fallback_class, f.delay_seconds ? format_duration(*f.delay_seconds) : "",
+                 opt_num(f.delay_seconds), f.fallback_24h ? "fallback after 24 h" : "", opt(a.type),
+                 object_text(a.object_type, a.object_value), opt(a.created), first, a.first_mail});
         }
         tables.push_back(std::move(t));
     }

@@ -93,7 +93,7 @@ expect_contains "text poll row" "$text" "  poll            3              2     
 expect_contains "text fallback summary" "$text" \
   "10 came by mail without or after push/poll: 8 mail only (2 fallback after 24 h), 1 after push, 1 after poll."
 expect_contains "text flagged row" "$text" "late.example (domain)"
-flagged=$(grep -c "fallback after 24 h$" <<<"$text" || true)
+flagged=$(grep -cE "id:[0-9]+ +mail only +[0-9]+[dh] [0-9]+[hm] +fallback after 24 h " <<<"$text" || true)
 expect_eq "text flagged rows" "$flagged" 2
 expect_contains "text errors" "$text" "E0102      2  Zone check failed  example.de (autoupdate_dns_error), example.net (autoupdate_dns_error)"
 expect_contains "text open job" "$text" "id:9100001  777     DomainCreate  notify N0101"
@@ -131,6 +131,77 @@ print("\n".join(bad) if bad else "ok")
 PY
 )
 expect_eq "csv figures" "$out" "ok"
+
+# --- HTML: one self-contained page, rendered by a real headless browser.
+report --format html --output "$T/report.html"
+html=$(cat "$T/report.html")
+expect_eq "html has no script, link or external source" \
+  "$(grep -ciE '<script|<link|src=|url\(|@import' "$T/report.html" || true)" 0
+expect_eq "html only URL is the SVG namespace" \
+  "$(grep -oE 'https?://[^"]*' "$T/report.html" | sort -u)" "http://www.w3.org/2000/svg"
+if command -v chromium >/dev/null; then
+  browse() {  # browse ARGS...: headless chromium with a fresh profile, no network services
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+      --disable-component-update --disable-sync --no-first-run --disable-dev-shm-usage \
+      --user-data-dir="$(mktemp -d "$T/chromium-XXXXXX")" --window-size=1200,1600 "$@" \
+      "file://$T/report.html" 2>>"$T/chromium.log"
+  }
+  browse --screenshot="$T/report.png" >/dev/null || true
+  size=$(stat -c %s "$T/report.png" 2>/dev/null || echo 0)
+  expect_eq "screenshot is a PNG" "$(head -c 8 "$T/report.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" \
+    "89504e470d0a1a0a"
+  if [ "$size" -gt 30000 ]; then ok; else fail "screenshot only $size bytes (chromium log: $(tail -3 "$T/chromium.log"))"; fi
+  browse --dump-dom >"$T/dom.html" || true
+  out=$(python3 - "$T/dom.html" <<'PY'
+import sys
+from html.parser import HTMLParser
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.bars = {}; self.tables = {}; self.table = None; self.row = None
+        self.cell = None; self.cards = {}; self.card = None; self.svg = False
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "svg" and a.get("id") == "chart-per-day": self.svg = True
+        if tag == "rect" and a.get("class") == "bar":
+            self.bars[a["data-channel"]] = self.bars.get(a["data-channel"], 0) + int(a["data-count"])
+        if tag == "table": self.table = a.get("id"); self.tables[self.table] = []
+        if tag == "tr" and self.table: self.row = {}
+        if tag == "td" and self.row is not None: self.cell = a.get("data-col"); self.row[self.cell] = ""
+        if tag == "div" and a.get("id", "").startswith("card-"): self.card = a["id"][5:]
+    def handle_endtag(self, tag):
+        if tag == "tr" and self.row: self.tables[self.table].append(self.row)
+        if tag == "tr": self.row = None
+        if tag == "td": self.cell = None
+        if tag == "table": self.table = None
+    def handle_data(self, data):
+        if self.cell and self.row is not None: self.row[self.cell] += data
+        if self.card and data.strip() and self.card not in self.cards:
+            self.cards[self.card] = data.strip(); self.card = None
+p = Page(); p.feed(open(sys.argv[1]).read())
+bad = []
+def check(what, got, want):
+    if got != want: bad.append("%s: got %r, want %r" % (what, got, want))
+check("chart present", p.svg, True)
+check("chart bars per channel", p.bars, {"mail": 11, "push": 2, "poll": 3})
+ch = {r["channel"]: r for r in p.tables.get("t-channels", [])}
+check("channels table", [(c, ch[c]["arrivals"], ch[c]["duplicates"]) for c in ("mail", "push", "poll")],
+      [("mail", "11", "3"), ("push", "2", "0"), ("poll", "3", "1")])
+fb = p.tables.get("t-fallback", [])
+check("fallback rows", len(fb), 10)
+check("fallback flags", sum(1 for r in fb if r.get("flag") == "fallback after 24 h"), 2)
+check("fallback 9000001", [(r["class"], r["delay"]) for r in fb if r["key"] == "id:9000001"],
+      [("mail only", "30h 00m")])
+check("errors table", [(r["status_code"], r["count"]) for r in p.tables.get("t-errors", [])], [("E0102", "2")])
+check("dead letters table", [r["handler"] for r in p.tables.get("t-dead_letters", [])], ["ticket"])
+check("cards", (p.cards.get("notifications"), p.cards.get("fallback_24h"), p.cards.get("outbox_dead")),
+      ("12", "2", "1"))
+print("\n".join(bad) if bad else "ok")
+PY
+)
+  expect_eq "html in a browser" "$out" "ok"
+else
+  echo "note: chromium not installed (scripts/bootstrap.sh installs it): browser check skipped" >&2
+fi
 
 # --- Prometheus: totals since the database began, written atomically, valid exposition.
 mkdir "$T/textfile"
