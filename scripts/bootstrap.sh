@@ -17,6 +17,7 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev catch2 libhowardhinnant-date-dev tzdata
   libcpp-httplib-dev libssl-dev nettle-dev
   procmail python3 sqlite3 curl
+  chromium fonts-dejavu-core groff-base man-db systemd
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -23,6 +23,7 @@ const CommandEntry commands[] = {
     {"mail", cmd_mail, "filter: store the one mail on stdin (procmail, fetchmail, maildrop)"},
     {"import", cmd_import, "import Maildir folders, mbox files and .eml files"},
     {"dispatch", cmd_dispatch, "deliver and retry pending handler work; list or revive dead rows"},
+    {"report", cmd_report, "reconciliation report (text, csv, json, html) and metrics"},
 };
 
 void print_usage(std::FILE* out) {

@@ -14,5 +14,6 @@ int cmd_parse(const Args& args);
 int cmd_mail(const Args& args);
 int cmd_import(const Args& args);
 int cmd_dispatch(const Args& args);
+int cmd_report(const Args& args);
 
 }  // namespace autodns

@@ -1,0 +1,180 @@
+// autodns-notify report : the reconciliation report and node_exporter metrics
+// (docs/report.md). Reads the database through its own read-only connection; never writes it.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "app/commands.hpp"
+#include "app/config.hpp"
+#include "core/errors.hpp"
+#include "report/render.hpp"
+#include "report/report.hpp"
+#include "store/report_queries.hpp"
+#include "util/time.hpp"
+
+namespace autodns {
+namespace {
+
+void write_all(int fd, const std::string& data, const std::string& path) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int e = errno;
+            throw FatalError("cannot write " + path + ": " + std::strerror(e),
+                             e == ENOSPC || e == EDQUOT);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+// Replaces `path` atomically: PATH.tmp in the same directory, fsync, rename, fsync of the
+// directory. A reader (node_exporter) sees the old file or the new one, never a partial one.
+void write_file_atomically(const std::string& path, const std::string& data) {
+    const std::string tmp = path + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        throw FatalError("cannot create " + tmp + ": " + std::strerror(errno));
+    }
+    try {
+        write_all(fd, data, tmp);
+        if (::fsync(fd) != 0) throw FatalError("cannot sync " + tmp + ": " + std::strerror(errno));
+    } catch (...) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw FatalError("cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
+    }
+    const std::string::size_type slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : path.substr(0, slash);
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);  // best effort: the file itself is complete either way
+        ::close(dfd);
+    }
+}
+
+}  // namespace
+
+int cmd_report(const Args& args) {
+    po::options_description visible;
+    visible.add(common_options());
+    po::options_description own("Report options");
+    own.add_options()("format,f", po::value<std::string>()->value_name("FORMAT"),
+                      "text (aligned tables, the default), csv, json, html (one self-contained "
+                      "page) or prometheus (node_exporter textfile metrics, totals since the "
+                      "database began)")(
+        "since", po::value<std::string>()->value_name("TIME"),
+        "start of the window, by arrival time (default: 7 days before --until). TIME is a "
+        "date (2024-05-01, 00:00 UTC), an ISO 8601 time (2024-05-01T12:00:00Z, +02:00; "
+        "without a zone: UTC), a duration ago (36h, 7d, 2w, 1d12h) or 'now'")(
+        "until", po::value<std::string>()->value_name("TIME"),
+        "end of the window, excluded (default: now, this second included); a date includes "
+        "that whole day")(
+        "output,o", po::value<std::string>()->value_name("FILE"),
+        "write to FILE (replaced atomically: FILE.tmp, fsync, rename) instead of stdout")(
+        "limit", po::value<std::size_t>()->value_name("N"),
+        "rows in each listing: open jobs, latest quarantined, dead letters (default 50)")(
+        "fallback-hours", po::value<double>()->value_name("H"),
+        "a mail-only notification whose mail came H hours or more after its message time is "
+        "flagged 'fallback after 24 h' (default 24)");
+    visible.add(own);
+    Config config;
+    po::variables_map vm = parse_command_line(args, visible, {}, config);
+    if (vm.count("help")) {
+        print_help("autodns-notify report [OPTIONS]",
+                   "Reconciliation report over a window of arrival times: arrivals, duplicates\n"
+                   "and last arrival per channel (mail, push, poll, file), notifications by kind,\n"
+                   "type and status, the fallback to mail (notifications that came by mail\n"
+                   "without or after push/poll, with the delay from the message time: a sign\n"
+                   "that the push endpoint or the poller is failing), errors by status code\n"
+                   "with their objects, jobs still without a final status, quarantined inputs\n"
+                   "by reason, and dead-lettered handler work. The database is opened\n"
+                   "read-only. docs/report.md describes every format.\n\n"
+                   "Exit status: 0 written; 1 the database is missing or unreadable, or the\n"
+                   "output cannot be written; 64 usage; 75 the database stayed locked (retry).",
+                   visible);
+        return exit_ok;
+    }
+
+    const std::string format = vm.count("format") ? vm["format"].as<std::string>() : "text";
+    if (format != "text" && format != "csv" && format != "json" && format != "html" &&
+        format != "prometheus") {
+        throw po::error("unknown --format '" + format +
+                        "' (choose text, csv, json, html or prometheus)");
+    }
+    const bool metrics = format == "prometheus";
+    if (metrics && (vm.count("since") || vm.count("until"))) {
+        throw po::error(
+            "--since and --until do not apply to --format prometheus: its counters are totals "
+            "since the database began");
+    }
+
+    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    ReportOptions options;
+    options.generated_at = now;
+    options.all_time = metrics;
+    if (metrics) {
+        options.since = 0;
+        options.until = 253402300799;  // 9999-12-31T23:59:59Z
+    } else {
+        options.until = now + 1;  // this second included
+        if (vm.count("until")) {
+            const std::string text = vm["until"].as<std::string>();
+            auto t = parse_report_time(text, now, true);
+            if (!t) throw po::error("cannot read --until '" + text + "' as a date or time");
+            options.until = *t;
+        }
+        options.since = options.until - 7 * 86400;
+        if (vm.count("since")) {
+            const std::string text = vm["since"].as<std::string>();
+            auto t = parse_report_time(text, now, false);
+            if (!t) throw po::error("cannot read --since '" + text + "' as a date or time");
+            options.since = *t;
+        }
+        if (options.since >= options.until) {
+            throw po::error("--since must be before --until");
+        }
+    }
+    if (vm.count("fallback-hours")) {
+        const double hours = vm["fallback-hours"].as<double>();
+        if (!(hours > 0) || hours > 24 * 366) throw po::error("--fallback-hours must be positive");
+        options.fallback_threshold_seconds = static_cast<std::int64_t>(hours * 3600);
+    }
+
+    ReportQueryOptions query;
+    query.path = config.db_path;
+    query.busy_timeout_ms = config.busy_timeout_ms;
+    query.since = util::format_utc_iso8601(options.since);
+    query.until = util::format_utc_iso8601(options.until);
+    if (vm.count("limit")) query.list_limit = vm["limit"].as<std::size_t>();
+    Report report = build_report(load_report_rows(query), options);
+
+    std::string out;
+    if (format == "text") out = render_text(report);
+    if (format == "csv") out = render_csv(report);
+    if (format == "json") out = render_json(report);
+    if (format == "html") out = render_html(report);
+    if (metrics) out = render_prometheus(report);
+
+    if (vm.count("output") && vm["output"].as<std::string>() != "-") {
+        write_file_atomically(vm["output"].as<std::string>(), out);
+    } else {
+        write_all(STDOUT_FILENO, out, "standard output");
+    }
+    return exit_ok;
+}
+
+}  // namespace autodns

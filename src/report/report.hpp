@@ -1,0 +1,72 @@
+// The reconciliation report: what arrived by which channel, what fell back to mail, what
+// failed, what is still open, what was quarantined or dead-lettered (docs/report.md).
+//
+// build_report() turns the rows of one database snapshot (store/report_queries.hpp) into the
+// report model; the renderers in render.hpp print it. Nothing here touches the database.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/report_queries.hpp"
+
+namespace autodns {
+
+struct ReportOptions {
+    std::int64_t since = 0;  // Unix seconds, inclusive
+    std::int64_t until = 0;  // Unix seconds, exclusive
+    std::int64_t generated_at = 0;
+    std::int64_t fallback_threshold_seconds = 24 * 3600;  // "fallback after 24 h"
+    bool all_time = false;  // metrics: the window is the whole database
+};
+
+// A notification whose first mail arrival came without, or after, a push or poll arrival.
+struct FallbackRow {
+    MailArrivalRow arrival;
+    std::string fallback_class;                       // "mail only", "after push" or "after poll"
+    std::optional<std::int64_t> delay_seconds;        // first mail arrival - message time (created)
+    std::optional<std::int64_t> after_first_seconds;  // first mail - first push/poll arrival
+    bool fallback_24h = false;                        // mail only and delay >= threshold
+};
+
+struct FallbackSummary {
+    std::int64_t count = 0;
+    std::int64_t mail_only = 0, after_push = 0, after_poll = 0;
+    std::int64_t fallback_24h = 0;
+    std::int64_t with_delay = 0;  // rows whose message time is known
+    std::optional<std::int64_t> median_delay_seconds, max_delay_seconds;
+};
+
+struct ErrorGroup {
+    std::string status_code;  // "" when the error had no code
+    std::vector<ErrorRow> rows;
+};
+
+struct Report {
+    ReportOptions options;
+    ReportRows rows;
+    std::vector<FallbackRow> fallback;
+    FallbackSummary fallback_summary;
+    std::vector<ErrorGroup> errors;
+    std::vector<GroupCount> quarantine_classes;  // class, "", count; most frequent first
+};
+
+Report build_report(ReportRows rows, const ReportOptions& options);
+
+// The class of a quarantine reason: the text before its first ':' ("not a notification",
+// "malformed", "untrusted"), or the whole reason when it has none.
+std::string quarantine_reason_class(const std::string& reason);
+
+// Parses a --since/--until value relative to `now` (Unix seconds): "now"; a duration ago
+// ("7d", "36h", "90m", "1w", "45s", combinable: "1d12h"); a date "2024-05-01" (00:00 UTC, or
+// with `end_of_day` the start of the next day, so that --until 2024-05-31 includes that
+// day); an ISO 8601 time "2024-05-01T12:00:00Z" / "+02:00" / " 12:00" (no zone: UTC).
+std::optional<std::int64_t> parse_report_time(const std::string& text, std::int64_t now,
+                                              bool end_of_day);
+
+// "1d 06h", "30h 05m", "12m 05s", "42s"; negative durations get a leading '-'.
+std::string format_duration(std::int64_t seconds);
+
+}  // namespace autodns

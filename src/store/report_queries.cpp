@@ -1,0 +1,358 @@
+// The report's SQL, on its own read-only connection. SQLiteCpp errors are translated here.
+#include "store/report_queries.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "core/errors.hpp"
+#include "store/sqlite_sql.hpp"
+
+namespace autodns {
+namespace {
+
+// Keys with at least one arrival in [?1, ?2).
+constexpr const char* window_keys =
+    "SELECT DISTINCT key FROM receipts WHERE received_at >= ?1 AND received_at < ?2";
+
+const char* const sql_totals =
+    "SELECT (SELECT count(DISTINCT key) FROM receipts WHERE received_at >= ?1 AND "
+    "received_at < ?2), "
+    "(SELECT count(*) FROM notifications WHERE first_received_at >= ?1 AND "
+    "first_received_at < ?2), "
+    "(SELECT count(*) FROM receipts WHERE received_at >= ?1 AND received_at < ?2), "
+    "(SELECT count(*) FROM quarantine WHERE received_at >= ?1 AND received_at < ?2), "
+    "(SELECT count(*) FROM outbox WHERE state = 'pending'), "
+    "(SELECT count(*) FROM outbox WHERE state = 'done'), "
+    "(SELECT count(*) FROM outbox WHERE state = 'dead')";
+
+// A receipt is a duplicate when an earlier receipt (lower rowid) has the same key.
+const char* const sql_channels =
+    "SELECT r.channel, count(*), count(DISTINCT r.key), "
+    "sum(EXISTS (SELECT 1 FROM receipts e WHERE e.key = r.key AND e.rowid < r.rowid)) "
+    "FROM receipts r WHERE r.received_at >= ?1 AND r.received_at < ?2 GROUP BY r.channel";
+
+const char* const sql_first_channels =
+    "SELECT first_channel, '', count(*) FROM notifications WHERE first_received_at >= ?1 AND "
+    "first_received_at < ?2 GROUP BY first_channel";
+
+const char* const sql_quarantine_channels =
+    "SELECT channel, '', count(*) FROM quarantine WHERE received_at >= ?1 AND received_at < ?2 "
+    "GROUP BY channel";
+
+const char* const sql_last_received =
+    "SELECT channel, max(received_at) FROM receipts WHERE received_at < ?2 "
+    "GROUP BY channel";
+
+const char* const sql_per_day =
+    "SELECT substr(received_at, 1, 10) AS day, channel, count(*) FROM receipts "
+    "WHERE received_at >= ?1 AND received_at < ?2 GROUP BY day, channel ORDER BY day, channel";
+
+const std::string sql_by_type = std::string(
+                                    "SELECT kind, coalesce(type, ''), count(*) FROM "
+                                    "notifications WHERE key IN (") +
+                                window_keys + ") GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2";
+
+const std::string sql_by_status = std::string(
+                                      "SELECT coalesce(status_type, ''), coalesce(status_code, "
+                                      "''), count(*) FROM notifications WHERE key IN (") +
+                                  window_keys + ") GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2";
+
+const char* const sql_mail_arrivals =
+    "WITH firsts AS (SELECT key, "
+    "min(CASE WHEN channel = 'mail' THEN received_at END) AS first_mail, "
+    "min(CASE WHEN channel = 'push' THEN received_at END) AS first_push, "
+    "min(CASE WHEN channel = 'poll' THEN received_at END) AS first_poll "
+    "FROM receipts WHERE key IN (SELECT key FROM receipts WHERE channel = 'mail' AND "
+    "received_at >= ?1 AND received_at < ?2) GROUP BY key) "
+    "SELECT n.key, n.id, n.kind, n.type, n.object_type, n.object_value, n.created, "
+    "f.first_mail, f.first_push, f.first_poll FROM firsts f JOIN notifications n ON n.key = "
+    "f.key WHERE f.first_mail >= ?1 AND f.first_mail < ?2 ORDER BY f.first_mail, n.key";
+
+const std::string sql_errors =
+    std::string(
+        "SELECT key, id, kind, type, status_code, json_extract(record, '$.status.text'), "
+        "object_type, object_value, created FROM notifications WHERE status_type = 'error' "
+        "AND key IN (") +
+    window_keys + ") ORDER BY coalesce(status_code, ''), created, key";
+
+// Same job id, or (without one) same type and object created at or after it.
+const char* const open_jobs_from =
+    " FROM notifications n WHERE n.kind = 'job' AND n.status_type IN ('notify', 'running') "
+    "AND n.first_received_at < ?2 AND NOT EXISTS (SELECT 1 FROM notifications m "
+    "WHERE m.kind = 'job' AND m.key <> n.key AND m.first_received_at < ?2 "
+    "AND coalesce(m.status_type, '') NOT IN ('notify', 'running') AND ("
+    "(json_extract(n.record, '$.job_id') IS NOT NULL AND "
+    "json_extract(m.record, '$.job_id') = json_extract(n.record, '$.job_id')) OR "
+    "(json_extract(n.record, '$.job_id') IS NULL AND m.type IS n.type AND "
+    "m.object_type IS n.object_type AND m.object_value IS n.object_value AND "
+    "coalesce(m.created, '') >= coalesce(n.created, ''))))";
+
+const std::string sql_open_jobs_count = std::string("SELECT count(*)") + open_jobs_from;
+
+const std::string sql_open_jobs =
+    std::string(
+        "SELECT n.key, n.id, n.type, n.task, n.status_type, n.status_code, n.object_type, "
+        "n.object_value, CAST(json_extract(n.record, '$.job_id') AS TEXT), n.created, "
+        "n.first_received_at") +
+    open_jobs_from + " ORDER BY coalesce(n.created, n.first_received_at), n.key LIMIT ?3";
+
+const char* const sql_quarantine_reasons =
+    "SELECT reason, '', count(*) FROM quarantine WHERE received_at >= ?1 AND received_at < ?2 "
+    "GROUP BY reason ORDER BY 3 DESC, 1";
+
+const char* const sql_quarantine_latest =
+    "SELECT rowid, channel, coalesce(locator, ''), coalesce(message_id, ''), reason, "
+    "received_at, length(raw) FROM quarantine WHERE received_at >= ?1 AND received_at < ?2 "
+    "ORDER BY received_at DESC, rowid DESC LIMIT ?3";
+
+const char* const sql_dead_letters =
+    "SELECT o.rowid, o.key, o.handler, o.attempts, coalesce(o.last_error, ''), o.created_at, "
+    "n.type, n.object_type, n.object_value FROM outbox o LEFT JOIN notifications n ON n.key = "
+    "o.key WHERE o.state = 'dead' ORDER BY o.rowid LIMIT ?1";
+
+std::string text(const SQLite::Column& c) {
+    if (c.isNull()) return {};
+    return std::string(static_cast<const char*>(c.getBlob()),
+                       static_cast<std::size_t>(c.getBytes()));
+}
+
+std::optional<std::string> optional_text(const SQLite::Column& c) {
+    if (c.isNull()) return std::nullopt;
+    return text(c);
+}
+
+std::optional<std::int64_t> optional_int(const SQLite::Column& c) {
+    if (c.isNull()) return std::nullopt;
+    return c.getInt64();
+}
+
+class Reader {
+  public:
+    Reader(SQLite::Database& db, const ReportQueryOptions& o) : db_(db), o_(o) {}
+
+    // Prepares `sql` with the window bound as ?1, ?2 (and the limit as ?3 when used).
+    SQLite::Statement prepare(const std::string& sql) {
+        SQLite::Statement s(db_, sql);
+        s.bind(1, o_.since);
+        s.bind(2, o_.until);
+        if (s.getBindParameterCount() >= 3) s.bind(3, static_cast<std::int64_t>(o_.list_limit));
+        return s;
+    }
+
+    std::vector<GroupCount> groups(const std::string& sql) {
+        std::vector<GroupCount> out;
+        SQLite::Statement s = prepare(sql);
+        while (s.executeStep()) {
+            out.push_back({text(s.getColumn(0)), text(s.getColumn(1)), s.getColumn(2).getInt64()});
+        }
+        return out;
+    }
+
+  private:
+    SQLite::Database& db_;
+    const ReportQueryOptions& o_;
+};
+
+int channel_rank(const std::string& name) {
+    static const char* const order[] = {"mail", "push", "poll", "file"};
+    for (int i = 0; i < 4; ++i)
+        if (name == order[i]) return i;
+    return 4;
+}
+
+void load(SQLite::Database& db, const ReportQueryOptions& o, ReportRows& rows) {
+    Reader r(db, o);
+    {
+        SQLite::Statement s = r.prepare(sql_totals);
+        s.executeStep();
+        rows.notifications = s.getColumn(0).getInt64();
+        rows.new_notifications = s.getColumn(1).getInt64();
+        rows.arrivals = s.getColumn(2).getInt64();
+        rows.quarantined = s.getColumn(3).getInt64();
+        rows.outbox_pending = s.getColumn(4).getInt64();
+        rows.outbox_done = s.getColumn(5).getInt64();
+        rows.outbox_dead = s.getColumn(6).getInt64();
+    }
+
+    std::map<std::string, ChannelRow> channels;
+    for (const char* name : {"mail", "push", "poll", "file"}) channels[name].channel = name;
+    auto slot = [&](const std::string& name) -> ChannelRow& {
+        ChannelRow& c = channels[name];
+        c.channel = name;
+        return c;
+    };
+    {
+        SQLite::Statement s = r.prepare(sql_channels);
+        while (s.executeStep()) {
+            ChannelRow& c = slot(text(s.getColumn(0)));
+            c.arrivals = s.getColumn(1).getInt64();
+            c.notifications = s.getColumn(2).getInt64();
+            c.duplicates = s.getColumn(3).getInt64();
+        }
+    }
+    for (const GroupCount& g : r.groups(sql_first_channels)) {
+        slot(g.first).first_arrivals = g.count;
+    }
+    for (const GroupCount& g : r.groups(sql_quarantine_channels)) {
+        slot(g.first).quarantined = g.count;
+    }
+    {
+        SQLite::Statement s = r.prepare(sql_last_received);
+        while (s.executeStep()) slot(text(s.getColumn(0))).last_received_at = text(s.getColumn(1));
+    }
+    for (auto& [name, c] : channels) rows.channels.push_back(c);
+    std::stable_sort(rows.channels.begin(), rows.channels.end(),
+                     [](const ChannelRow& a, const ChannelRow& b) {
+                         return channel_rank(a.channel) < channel_rank(b.channel);
+                     });
+
+    {
+        SQLite::Statement s = r.prepare(sql_per_day);
+        while (s.executeStep()) {
+            rows.per_day.push_back(
+                {text(s.getColumn(0)), text(s.getColumn(1)), s.getColumn(2).getInt64()});
+        }
+    }
+    rows.by_type = r.groups(sql_by_type);
+    rows.by_status = r.groups(sql_by_status);
+    {
+        SQLite::Statement s = r.prepare(sql_mail_arrivals);
+        while (s.executeStep()) {
+            MailArrivalRow m;
+            m.key = text(s.getColumn(0));
+            m.id = optional_int(s.getColumn(1));
+            m.kind = text(s.getColumn(2));
+            m.type = optional_text(s.getColumn(3));
+            m.object_type = optional_text(s.getColumn(4));
+            m.object_value = optional_text(s.getColumn(5));
+            m.created = optional_text(s.getColumn(6));
+            m.first_mail = text(s.getColumn(7));
+            m.first_push = optional_text(s.getColumn(8));
+            m.first_poll = optional_text(s.getColumn(9));
+            rows.mail_arrivals.push_back(std::move(m));
+        }
+    }
+    {
+        SQLite::Statement s = r.prepare(sql_errors);
+        while (s.executeStep()) {
+            ErrorRow e;
+            e.key = text(s.getColumn(0));
+            e.id = optional_int(s.getColumn(1));
+            e.kind = text(s.getColumn(2));
+            e.type = optional_text(s.getColumn(3));
+            e.status_code = optional_text(s.getColumn(4));
+            e.status_text = optional_text(s.getColumn(5));
+            e.object_type = optional_text(s.getColumn(6));
+            e.object_value = optional_text(s.getColumn(7));
+            e.created = optional_text(s.getColumn(8));
+            rows.errors.push_back(std::move(e));
+        }
+    }
+    {
+        SQLite::Statement s = r.prepare(sql_open_jobs_count);
+        s.executeStep();
+        rows.open_jobs_total = s.getColumn(0).getInt64();
+    }
+    {
+        SQLite::Statement s = r.prepare(sql_open_jobs);
+        while (s.executeStep()) {
+            OpenJobRow j;
+            j.key = text(s.getColumn(0));
+            j.id = optional_int(s.getColumn(1));
+            j.type = optional_text(s.getColumn(2));
+            j.task = optional_text(s.getColumn(3));
+            j.status_type = optional_text(s.getColumn(4));
+            j.status_code = optional_text(s.getColumn(5));
+            j.object_type = optional_text(s.getColumn(6));
+            j.object_value = optional_text(s.getColumn(7));
+            j.job_id = optional_text(s.getColumn(8));
+            j.created = optional_text(s.getColumn(9));
+            j.first_received_at = text(s.getColumn(10));
+            rows.open_jobs.push_back(std::move(j));
+        }
+    }
+    rows.quarantine_reasons = r.groups(sql_quarantine_reasons);
+    {
+        SQLite::Statement s = r.prepare(sql_quarantine_latest);
+        while (s.executeStep()) {
+            QuarantineRow q;
+            q.rowid = s.getColumn(0).getInt64();
+            q.channel = text(s.getColumn(1));
+            q.locator = text(s.getColumn(2));
+            q.message_id = text(s.getColumn(3));
+            q.reason = text(s.getColumn(4));
+            q.received_at = text(s.getColumn(5));
+            q.bytes = s.getColumn(6).getInt64();
+            rows.quarantine_latest.push_back(std::move(q));
+        }
+    }
+    {
+        SQLite::Statement s(db, sql_dead_letters);
+        s.bind(1, static_cast<std::int64_t>(o.list_limit));
+        while (s.executeStep()) {
+            DeadLetterRow d;
+            d.rowid = s.getColumn(0).getInt64();
+            d.key = text(s.getColumn(1));
+            d.handler = text(s.getColumn(2));
+            d.attempts = s.getColumn(3).getInt64();
+            d.last_error = text(s.getColumn(4));
+            d.created_at = s.getColumn(5).getInt64();
+            d.type = optional_text(s.getColumn(6));
+            d.object_type = optional_text(s.getColumn(7));
+            d.object_value = optional_text(s.getColumn(8));
+            rows.dead_letters.push_back(std::move(d));
+        }
+    }
+}
+
+}  // namespace
+
+ReportRows load_report_rows(const ReportQueryOptions& options) {
+    struct stat st {};
+    if (::stat(options.path.c_str(), &st) != 0) {
+        throw FatalError("database " + options.path + ": " + std::strerror(errno) +
+                             (errno == ENOENT ? " (nothing stored yet, or give --db)" : ""),
+                         errno != ENOENT);
+    }
+    ReportRows rows;
+    rows.database = options.path;
+    const char* doing = "opening";
+    try {
+        SQLite::Database db(options.path, SQLite::OPEN_READONLY, options.busy_timeout_ms);
+        doing = "reading the schema version";
+        rows.schema_version = db.execAndGet("PRAGMA user_version").getInt();
+        if (rows.schema_version != sqlite_sql::latest_version) {
+            throw FatalError("database " + options.path + ": schema version " +
+                                 std::to_string(rows.schema_version) + ", this program reads " +
+                                 std::to_string(sqlite_sql::latest_version) +
+                                 (rows.schema_version < sqlite_sql::latest_version
+                                      ? " (open it once with mail or import to migrate)"
+                                      : " (upgrade autodns-notify)"),
+                             false);
+        }
+        doing = "reading the report";
+        db.exec("BEGIN");  // one snapshot for every section
+        load(db, options, rows);
+        db.exec("COMMIT");
+    } catch (const SQLite::Exception& e) {
+        const int code = e.getErrorCode() & 0xff;
+        const bool temporary = code == SQLITE_BUSY || code == SQLITE_LOCKED ||
+                               code == SQLITE_IOERR || code == SQLITE_CANTOPEN ||
+                               code == SQLITE_NOMEM;
+        throw FatalError(
+            "database " + options.path + ": " + doing + ": " + e.what() +
+                (code == SQLITE_CANTOPEN ? " (the report needs read access to the file and its "
+                                           "-wal and -shm files)"
+                                         : ""),
+            temporary);
+    }
+    return rows;
+}
+
+}  // namespace autodns
