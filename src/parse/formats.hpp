@@ -4,11 +4,26 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "core/parse.hpp"
 
 namespace autodns {
+
+// A result without records, with the reason.
+inline ParseResult parse_failure(ParseStatus status, std::string why) {
+    ParseResult r;
+    r.status = status;
+    r.error = std::move(why);
+    return r;
+}
+inline ParseResult not_notification(std::string why) {
+    return parse_failure(ParseStatus::not_notification, std::move(why));
+}
+inline ParseResult malformed(std::string why) {
+    return parse_failure(ParseStatus::malformed, std::move(why));
+}
 
 // `doc` is one complete JSON value (already depth-checked); `base` is its offset in the
 // payload, used in error messages.

@@ -232,13 +232,6 @@ ParseResult read_messages(const std::vector<const json*>& messages) {
     return r;
 }
 
-ParseResult not_notification(std::string why) {
-    ParseResult r;
-    r.status = ParseStatus::not_notification;
-    r.error = std::move(why);
-    return r;
-}
-
 ParseResult read_top(const json& top) {
     std::vector<const json*> messages;
     if (top.is_array()) {

@@ -18,20 +18,6 @@ using xmltree::child;
 using xmltree::child_text;
 using xmltree::local_name;
 
-ParseResult not_notification(std::string why) {
-    ParseResult r;
-    r.status = ParseStatus::not_notification;
-    r.error = std::move(why);
-    return r;
-}
-
-ParseResult malformed(std::string why) {
-    ParseResult r;
-    r.status = ParseStatus::malformed;
-    r.error = std::move(why);
-    return r;
-}
-
 Status read_status(const pugi::xml_node& s) {
     Status st;
     st.code = child_text(s, "code");

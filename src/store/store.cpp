@@ -2,6 +2,8 @@
 // into FatalError (temporary for conditions that may pass: locked, read-only, full, I/O).
 #include "store/store.hpp"
 
+#include "util/io.hpp"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -29,15 +31,6 @@ using sqlite_sql::Query;
 
 std::int64_t now_unix() {
     return static_cast<std::int64_t>(std::time(nullptr));
-}
-
-std::string now_iso8601() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 // Why an SQLite result code stops us, and whether it may pass by itself.
@@ -523,7 +516,7 @@ IngestResult Store::ingest(const std::vector<Notification>& notifications, const
     records.reserve(notifications.size());
     for (const Notification& n : notifications) records.push_back(record_to_json(n));
     const std::string received_at =
-        arrival.received_at.empty() ? now_iso8601() : arrival.received_at;
+        arrival.received_at.empty() ? now_iso_utc() : arrival.received_at;
     const std::string channel = channel_name(arrival.channel);
     const std::int64_t now = now_unix();
 
@@ -587,7 +580,7 @@ IngestResult Store::ingest(const std::vector<Notification>& notifications, const
 
 void Store::quarantine(const Arrival& arrival, const std::string& raw, const std::string& reason) {
     const std::string received_at =
-        arrival.received_at.empty() ? now_iso8601() : arrival.received_at;
+        arrival.received_at.empty() ? now_iso_utc() : arrival.received_at;
     impl_->write("quarantining an input", [&] {
         auto s = impl_->statement(Query::insert_quarantine);
         s->bind(1, channel_name(arrival.channel));
