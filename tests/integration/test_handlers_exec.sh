@@ -140,4 +140,23 @@ done
 expect_eq "delivered once after the lease expired" "$(count_lines "$T/delivered" id:5004)" 1
 expect_eq "two attempts counted" "$(outbox "$DB" "WHERE key='id:5004' AND handler='ops'")" "ops|id:5004|done|2"
 
+# --- the shipped sample: handlers.ini reads, on-transfer-start.sh logs each transfer once.
+out=$("$BIN" dispatch --config "$SRC/samples/handlers/handlers.ini" --db "$T/sample.sqlite" 2>&1)
+expect_contains "sample handlers.ini reads" "$out" "dispatch: 0 delivered"
+cat >"$T/sample.ini" <<INI
+db = $T/sample.sqlite
+[handler.transfer-start]
+kind = exec
+command = /usr/bin/env OPS_LOG=$T/transfers.log $SRC/samples/handlers/on-transfer-start.sh
+types = transfer_start
+INI
+make_maildir "$T/transfer" 1 0
+"$BIN" mail --config "$T/sample.ini" <"$T/transfer/new/00000000.test" 2>/dev/null
+expect_eq "sample: row done" "$(outbox "$T/sample.sqlite")" "transfer-start|id:7000001|done|1"
+expect_contains "sample: ops log line" "$(cat "$T/transfers.log")" "key=id:7000001 domain=d7000001.example"
+sql "$T/sample.sqlite" "SELECT record FROM notifications" >"$T/record.json"
+AUTODNS_KEY=id:7000001 AUTODNS_TYPE=transfer_start AUTODNS_OBJECT=d7000001.example \
+  OPS_LOG=$T/transfers.log "$SRC/samples/handlers/on-transfer-start.sh" <"$T/record.json"
+expect_eq "sample: a repeated delivery logs nothing new" "$(count_lines "$T/transfers.log")" 1
+
 finish
