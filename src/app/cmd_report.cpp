@@ -86,7 +86,8 @@ int cmd_report(const Args& args) {
         "output,o", po::value<std::string>()->value_name("FILE"),
         "write to FILE (replaced atomically: FILE.tmp, fsync, rename) instead of stdout")(
         "limit", po::value<std::size_t>()->value_name("N"),
-        "rows in each listing: open jobs, latest quarantined, dead letters (default 50)")(
+        "rows in each listing: fallback to mail, open jobs, latest quarantined, dead "
+        "letters (default 50; the counts cover all)")(
         "fallback-hours", po::value<double>()->value_name("H"),
         "a mail-only notification whose mail came H hours or more after its message time is "
         "flagged 'fallback after 24 h' (default 24)");
@@ -160,6 +161,7 @@ int cmd_report(const Args& args) {
     query.since = util::format_utc_iso8601(options.since);
     query.until = util::format_utc_iso8601(options.until);
     if (vm.count("limit")) query.list_limit = vm["limit"].as<std::size_t>();
+    options.list_limit = query.list_limit;
     Report report = build_report(load_report_rows(query), options);
 
     std::string out;

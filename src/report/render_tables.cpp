@@ -233,21 +233,26 @@ std::vector<ReportTable> report_tables(const Report& r) {
         tables.push_back(std::move(t));
     }
     {
-        ReportTable t{"fallback",
-                      "Fallback to mail",
-                      fallback_summary_text(r.fallback_summary),
-                      "",
-                      {{"key", "Key"},
-                       {"class", "Class"},
-                       {"delay", "Delay", true, false, true},
-                       {"delay_seconds", "Delay (s)", true, true},
-                       {"flag", "Flag"},
-                       {"type", "Type"},
-                       {"object", "Object", false, false, false, 40},
-                       {"created", "Message time"},
-                       {"first_push_poll", "First push/poll"},
-                       {"mail_arrival", "Mail arrived"}},
-                      {}};
+        ReportTable t{
+            "fallback",
+            "Fallback to mail",
+            fallback_summary_text(r.fallback_summary) +
+                (r.fallback_summary.count > static_cast<std::int64_t>(r.fallback.size())
+                     ? " Listed: the first " + num(static_cast<std::int64_t>(r.fallback.size())) +
+                           ", flagged and after push/poll first."
+                     : ""),
+            "",
+            {{"key", "Key"},
+             {"class", "Class"},
+             {"delay", "Delay", true, false, true},
+             {"delay_seconds", "Delay (s)", true, true},
+             {"flag", "Flag"},
+             {"type", "Type"},
+             {"object", "Object", false, false, false, 40},
+             {"created", "Message time"},
+             {"first_push_poll", "First push/poll"},
+             {"mail_arrival", "Mail arrived"}},
+            {}};
         for (const FallbackRow& f : r.fallback) {
             const MailArrivalRow& a = f.arrival;
             std::string first = f.fallback_class == "after push"   ? opt(a.first_push)

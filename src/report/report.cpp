@@ -74,6 +74,12 @@ Report build_report(ReportRows rows, const ReportOptions& options) {
         report.fallback.push_back(std::move(row));
     }
     report.fallback_summary = summarize(report.fallback);
+    auto rank = [](const FallbackRow& f) {
+        return f.fallback_24h ? 0 : f.fallback_class == "mail only" ? 2 : 1;
+    };
+    std::stable_sort(report.fallback.begin(), report.fallback.end(),
+                     [&](const FallbackRow& a, const FallbackRow& b) { return rank(a) < rank(b); });
+    if (report.fallback.size() > options.list_limit) report.fallback.resize(options.list_limit);
 
     for (const ErrorRow& e : rows.errors) {
         const std::string code = e.status_code.value_or("");

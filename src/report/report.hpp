@@ -5,6 +5,7 @@
 // report model; the renderers in render.hpp print it. Nothing here touches the database.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,7 +20,8 @@ struct ReportOptions {
     std::int64_t until = 0;  // Unix seconds, exclusive
     std::int64_t generated_at = 0;
     std::int64_t fallback_threshold_seconds = 24 * 3600;  // "fallback after 24 h"
-    bool all_time = false;  // metrics: the window is the whole database
+    bool all_time = false;        // metrics: the window is the whole database
+    std::size_t list_limit = 50;  // fallback rows listed (the summary counts all)
 };
 
 // A notification whose first mail arrival came without, or after, a push or poll arrival.
@@ -47,6 +49,9 @@ struct ErrorGroup {
 struct Report {
     ReportOptions options;
     ReportRows rows;
+    // At most options.list_limit rows, the telling ones first: flagged "fallback after 24 h",
+    // then "after push"/"after poll", then the other mail-only ones; by first mail arrival
+    // within each group. fallback_summary counts all of them.
     std::vector<FallbackRow> fallback;
     FallbackSummary fallback_summary;
     std::vector<ErrorGroup> errors;

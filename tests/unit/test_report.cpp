@@ -60,7 +60,7 @@ void arrive(Store& store, const Notification& n, Channel channel, std::int64_t w
     store.ingest({n}, a, "{}");
 }
 
-Report load(const std::string& db, std::int64_t since, std::int64_t until) {
+Report load(const std::string& db, std::int64_t since, std::int64_t until, std::size_t limit = 50) {
     ReportQueryOptions q;
     q.path = db;
     q.since = at(since);
@@ -69,6 +69,7 @@ Report load(const std::string& db, std::int64_t since, std::int64_t until) {
     o.since = since;
     o.until = until;
     o.generated_at = until;
+    o.list_limit = limit;
     return build_report(load_report_rows(q), o);
 }
 
@@ -134,6 +135,16 @@ TEST_CASE("report: channels, duplicates and fallback classes from fixed arrival 
     CHECK(r.fallback_summary.fallback_24h == 1);
     CHECK(r.fallback_summary.median_delay_seconds == 25 * hour);
     CHECK(r.fallback_summary.max_delay_seconds == 30 * hour);
+
+    // Listing order and limit: flagged first, then after push/poll; the summary counts all.
+    CHECK(r.fallback[0].arrival.id == 1);
+    CHECK(r.fallback[1].arrival.id == 3);
+    CHECK(r.fallback[2].arrival.id == 2);
+    const Report limited = load(db, t0 - 7 * 24 * hour, t0 + 1, 1);
+    REQUIRE(limited.fallback.size() == 1);
+    CHECK(limited.fallback[0].arrival.id == 1);
+    CHECK(limited.fallback_summary.count == 3);
+    CHECK(render_text(limited).find("Listed: the first 1, flagged") != std::string::npos);
 
     // The window edge: until is excluded.
     const Report before = load(db, t0 - 7 * 24 * hour, t0);

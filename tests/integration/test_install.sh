@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# cmake --install into a temporary prefix: binary, man page, docs, examples, procmail recipe,
+# systemd units (checked with systemd-analyze verify when available), and a man page that
+# renders without warnings.
+source "$(dirname "$0")/lib.sh"
+BUILD=$(dirname "$BIN")
+P=$T/inst
+cmake --install "$BUILD" --prefix "$P" >"$T/install.log" 2>&1 || fail "cmake --install: $(tail -3 "$T/install.log")"
+
+for f in bin/autodns-notify share/man/man1/autodns-notify.1 \
+  share/doc/autodns-notify/README.md share/doc/autodns-notify/user-guide.md \
+  share/doc/autodns-notify/report.md share/doc/autodns-notify/formats.md \
+  share/doc/autodns-notify/examples/config.ini share/doc/autodns-notify/examples/mda/maildroprc \
+  share/doc/autodns-notify/examples/mda/fetchmailrc share/doc/autodns-notify/examples/mda/postfix-master.cf \
+  share/doc/autodns-notify/examples/mda/dovecot-sieve.sieve share/doc/autodns-notify/procmail/procmailrc \
+  lib/systemd/system/autodns-notify-serve.service lib/systemd/system/autodns-notify-poll.service \
+  lib/systemd/system/autodns-notify-poll-once.service lib/systemd/system/autodns-notify-poll-once.timer \
+  lib/systemd/system/autodns-notify-dispatch.service lib/systemd/system/autodns-notify-dispatch.timer \
+  lib/systemd/system/autodns-notify-metrics.service lib/systemd/system/autodns-notify-metrics.timer \
+  lib/sysusers.d/autodns-notify.conf; do
+  if [ -s "$P/$f" ]; then ok; else fail "not installed: $f"; fi
+done
+if [ -x "$P/bin/autodns-notify" ]; then ok; else fail "installed binary not executable"; fi
+expect_contains "installed binary runs" "$("$P/bin/autodns-notify" --help)" "report"
+
+# The man page: no groff warnings, and man(1) renders it.
+warnings=$(groff -ww -z -man "$P/share/man/man1/autodns-notify.1" 2>&1)
+expect_eq "groff warnings" "$warnings" ""
+page=$(MANWIDTH=80 man -l "$P/share/man/man1/autodns-notify.1" 2>&1)
+for section in NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS CONFIGURATION "EXIT STATUS" FILES \
+  ENVIRONMENT EXAMPLES "SEE ALSO"; do
+  expect_contains "man page section $section" "$page" "$section"
+done
+expect_contains "man page documents exit 75" "$page" "EX_TEMPFAIL"
+
+# The example configuration is accepted (every section, known and unknown to this command).
+DB=$T/notify.sqlite
+"$BIN" mail --db "$DB" <"$SRC/samples/mail/xml-push-1005491840-utf8-7bit-body.eml" 2>/dev/null
+rc=0
+out=$("$BIN" report --config "$P/share/doc/autodns-notify/examples/config.ini" --db "$DB" \
+  --format json 2>&1) || rc=$?
+expect_eq "report with the example configuration" "$rc" 0
+expect_contains "report read the database" "$out" '"arrivals": 1'
+
+# systemd units: syntax, directives and the binary they start.
+if command -v systemd-analyze >/dev/null; then
+  mkdir "$T/units"
+  for u in "$P"/lib/systemd/system/*; do
+    sed "s|/usr/bin/autodns-notify|$P/bin/autodns-notify|g" "$u" >"$T/units/$(basename "$u")"
+  done
+  out=$(cd "$T/units" && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no ./*.service ./*.timer 2>&1) \
+    && ok || fail "systemd-analyze verify: $out"
+  expect_eq "systemd-analyze output" "$out" ""
+  for s in serve poll poll-once dispatch metrics; do
+    unit=$(cat "$T/units/autodns-notify-$s.service")
+    for directive in "NoNewPrivileges=yes" "ProtectSystem=strict" "PrivateTmp=yes" \
+      "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" "SystemCallFilter=@system-service" \
+      "CapabilityBoundingSet=" "StateDirectory=autodns-notify"; do
+      expect_contains "$s unit has $directive" "$unit" "$directive"
+    done
+  done
+else
+  echo "note: systemd-analyze not available: unit verification skipped" >&2
+fi
+finish
