@@ -22,6 +22,8 @@ const CommandEntry commands[] = {
     {"parse", cmd_parse, "print the normalized records of mails or payloads (no database)"},
     {"mail", cmd_mail, "filter: store the one mail on stdin (procmail, fetchmail, maildrop)"},
     {"import", cmd_import, "import Maildir folders, mbox files and .eml files"},
+    {"serve", cmd_serve, "push receiver: HTTP server for AutoDNS push notifications"},
+    {"poll", cmd_poll, "poll client: fetch, store, then confirm (JSON REST or XML gateway)"},
 };
 
 void print_usage(std::FILE* out) {

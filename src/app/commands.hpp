@@ -13,5 +13,7 @@ using Args = std::vector<std::string>;
 int cmd_parse(const Args& args);
 int cmd_mail(const Args& args);
 int cmd_import(const Args& args);
+int cmd_serve(const Args& args);  // execs autodns-notify-net (net_commands.hpp)
+int cmd_poll(const Args& args);   // likewise
 
 }  // namespace autodns
