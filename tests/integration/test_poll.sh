@@ -126,4 +126,19 @@ expect_eq "daemon: polled on after empty" "$([ "$(grep -c '^FETCH empty' "$STAND
 expect_contains "daemon: stopped" "$(cat "$T/poll.log")" "stopped"
 stop_standin
 
+# --- HTTPS: the server certificate is verified (the push receiver serves as TLS endpoint).
+if command -v openssl >/dev/null; then
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 1 \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
+  start_serve "$T/serve.log" --db "$T/tls.sqlite" --tls-cert "$T/cert.pem" --tls-key "$T/key.pem"
+  rc=0; "$BIN" poll --db "$T/tls.sqlite" --url "https://localhost:$PORT/v1" --once --max-failures 1 \
+    --ca-file "$T/cert.pem" 2>"$T/poll.log" || rc=$?
+  expect_contains "https with the CA: TLS works, the path is not an API" "$(cat "$T/poll.log")" "HTTP 404"
+  rc=0; "$BIN" poll --db "$T/tls.sqlite" --url "https://localhost:$PORT/v1" --once --max-failures 1 \
+    2>"$T/poll.log" || rc=$?
+  expect_eq "https without the CA: exit" "$rc" 75
+  expect_contains "https without the CA: refused" "$(cat "$T/poll.log")" "SSLServerVerification"
+  stop_serve
+fi
+
 finish
