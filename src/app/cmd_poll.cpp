@@ -1,0 +1,170 @@
+// autodns-notify poll: the poll client (net/poll_client.hpp, docs/poll.md). Runs in
+// autodns-notify-net.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "app/config.hpp"
+#include "app/net_commands.hpp"
+#include "core/errors.hpp"
+#include "net/poll_client.hpp"
+#include "util/stop_signal.hpp"
+
+namespace autodns {
+namespace {
+
+const std::string* file_value(const Config& config, const std::string& key) {
+    auto it = config.sections.find(key);
+    return it == config.sections.end() || it->second.empty() ? nullptr : &it->second.back();
+}
+
+// Command line, then [poll] in the config file, then `fallback`.
+std::string setting(const po::variables_map& vm, const Config& config, const char* option,
+                    const std::string& fallback) {
+    if (vm.count(option)) return vm[option].as<std::string>();
+    if (auto* v = file_value(config, std::string("poll.") + option)) return *v;
+    return fallback;
+}
+
+// Environment, then [poll] in the config file: credentials never come from the command line.
+std::string credential(const Config& config, const char* key, const char* env,
+                       const std::string& fallback = {}) {
+    if (const char* v = std::getenv(env); v && *v) return v;
+    if (auto* v = file_value(config, std::string("poll.") + key)) return *v;
+    return fallback;
+}
+
+double seconds_setting(const po::variables_map& vm, const Config& config, const char* option,
+                       double fallback, double min, double max) {
+    const std::string text = setting(vm, config, option, std::to_string(fallback));
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || errno != 0 || !(v >= min && v <= max)) {
+        throw po::error(std::string("--") + option + " must be a number from " +
+                        std::to_string(min) + " to " + std::to_string(max) + ", not '" + text +
+                        "'");
+    }
+    return v;
+}
+
+}  // namespace
+
+int run_poll(const Args& args) {
+    po::options_description visible;
+    visible.add(common_options());
+    po::options_description own(
+        "Poll options (each also as a key in the [poll] section of the config file)");
+    own.add_options()("once", "stop when the queue is empty instead of polling on")(
+        "protocol", po::value<std::string>()->value_name("json|xml"),
+        "JSON REST API (GET /poll, PUT /poll/{id}) or XML gateway (tasks 0905/0906); "
+        "default json. EPP polling is not supported")(
+        "url", po::value<std::string>()->value_name("URL"),
+        "API base URL (default https://api.autodns.com/v1 for json, "
+        "https://gateway.autodns.com for xml)")(
+        "interval", po::value<std::string>()->value_name("SECONDS"),
+        "pause after the queue was found empty (default 60)")(
+        "timeout", po::value<std::string>()->value_name("SECONDS"),
+        "connect/read/write timeout per request (default 30)")(
+        "retry-min", po::value<std::string>()->value_name("SECONDS"),
+        "first pause after a failure, doubled on each further failure (default 5)")(
+        "retry-max", po::value<std::string>()->value_name("SECONDS"),
+        "longest pause after failures (default 600)")(
+        "max-failures", po::value<std::string>()->value_name("N"),
+        "with --once: give up (exit 75) after N failures in a row (default 5)")(
+        "ca-file", po::value<std::string>()->value_name("FILE"),
+        "PEM CA certificates to verify the server with (default: the system's)");
+    visible.add(own);
+    Config config;
+    po::variables_map vm = parse_command_line(args, visible, {}, config);
+    if (vm.count("help")) {
+        print_help(
+            "autodns-notify poll [--once] [OPTIONS]",
+            "Fetches notifications from the AutoDNS poll queue, stores each durably and only\n"
+            "then confirms it, one after the other, in queue order. Without --once it keeps\n"
+            "polling: after an empty queue every --interval seconds, after a failure with\n"
+            "exponential back-off (--retry-min doubling up to --retry-max).\n\n"
+            "Credentials come from the environment or the [poll] section of the config file,\n"
+            "never from the command line, and are never logged:\n"
+            "  AUTODNS_USER / user, AUTODNS_PASSWORD / password,\n"
+            "  AUTODNS_CONTEXT / context (default 4).\n\n"
+            "A reply that cannot be read, or holds a message that cannot be parsed, is not\n"
+            "confirmed: its raw copy goes to quarantine (once) and the client backs off; the\n"
+            "message stays in the AutoDNS queue and comes by mail after 24 hours. See\n"
+            "docs/poll.md. SIGTERM or SIGINT: finish the current exchange and exit 0.\n\n"
+            "Exit status: 0 queue empty (--once) or stopped by a signal; 64 usage; 75 gave up\n"
+            "after --max-failures failures in a row, or the database cannot be opened; 78 no\n"
+            "credentials configured.",
+            visible);
+        return exit_ok;
+    }
+
+    PollOptions options;
+    const std::string protocol = setting(vm, config, "protocol", "json");
+    if (protocol == "json") {
+        options.protocol = PollProtocol::json;
+    } else if (protocol == "xml") {
+        options.protocol = PollProtocol::xml;
+    } else if (protocol == "epp") {
+        throw po::error(
+            "--protocol epp: EPP polling is not supported (use json or xml; see "
+            "docs/poll.md)");
+    } else {
+        throw po::error("--protocol must be json or xml, not '" + protocol + "'");
+    }
+    options.url = setting(vm, config, "url", default_poll_url(options.protocol));
+    const auto scheme = options.url.find("://");
+    const std::string scheme_name =
+        scheme == std::string::npos ? "" : options.url.substr(0, scheme);
+    if (scheme_name != "https" && scheme_name != "http") {
+        throw po::error("--url '" + options.url + "' must start with https:// (or http://)");
+    }
+    if (options.url.find('@', scheme + 3) != std::string::npos &&
+        options.url.find('@', scheme + 3) < options.url.find('/', scheme + 3)) {
+        throw po::error(
+            "--url must not carry credentials; use [poll] user/password or "
+            "AUTODNS_USER/AUTODNS_PASSWORD");
+    }
+    options.user = credential(config, "user", "AUTODNS_USER");
+    options.password = credential(config, "password", "AUTODNS_PASSWORD");
+    options.context = credential(config, "context", "AUTODNS_CONTEXT", "4");
+    if (options.user.empty() || options.password.empty()) {
+        std::fprintf(
+            stderr,
+            "autodns-notify poll: no AutoDNS credentials: set AUTODNS_USER and "
+            "AUTODNS_PASSWORD, or user and password in the [poll] section of %s\n",
+            config.config_file.empty() ? "the config file (--config)" : config.config_file.c_str());
+        return exit_config;
+    }
+    options.once = vm.count("once") > 0;
+    options.interval_seconds = seconds_setting(vm, config, "interval", 60, 0, 86400);
+    options.timeout_seconds = static_cast<int>(seconds_setting(vm, config, "timeout", 30, 1, 3600));
+    options.retry_min_seconds = seconds_setting(vm, config, "retry-min", 5, 0, 86400);
+    options.retry_max_seconds = seconds_setting(vm, config, "retry-max", 600, 0, 86400);
+    if (options.retry_max_seconds < options.retry_min_seconds) {
+        options.retry_max_seconds = options.retry_min_seconds;
+    }
+    options.max_failures =
+        static_cast<int>(seconds_setting(vm, config, "max-failures", 5, 1, 1000000));
+    options.ca_file = setting(vm, config, "ca-file", "");
+    options.store.path = config.db_path;
+    options.store.busy_timeout_ms = config.busy_timeout_ms;
+    options.store.durable = true;
+
+    util::StopSignal stop;
+    std::fprintf(stderr, "autodns-notify poll: %s %s as %s (context %s), database %s%s\n",
+                 protocol.c_str(), options.url.c_str(), options.user.c_str(),
+                 options.context.c_str(), options.store.path.c_str(),
+                 options.once ? ", until the queue is empty" : "");
+    PollTotals totals;
+    const int status = run_poll_client(options, stop, &totals);
+    std::fprintf(stderr,
+                 "autodns-notify poll: %d stored, %d duplicate, %d confirmed, %d quarantined, "
+                 "%d failures\n",
+                 totals.stored, totals.duplicates, totals.confirmed, totals.quarantined,
+                 totals.failures);
+    return status;
+}
+
+}  // namespace autodns

@@ -1,0 +1,214 @@
+// autodns-notify serve: the push receiver (net/push_server.hpp, docs/push.md). Runs in
+// autodns-notify-net.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "app/config.hpp"
+#include "app/net_commands.hpp"
+#include "core/errors.hpp"
+#include "net/push_server.hpp"
+#include "util/stop_signal.hpp"
+
+namespace autodns {
+namespace {
+
+// The last value of "section.key" in the config file, or nullptr.
+const std::string* file_value(const Config& config, const std::string& key) {
+    auto it = config.sections.find(key);
+    return it == config.sections.end() || it->second.empty() ? nullptr : &it->second.back();
+}
+
+std::string setting(const po::variables_map& vm, const Config& config, const char* option,
+                    const std::string& fallback) {
+    if (vm.count(option)) return vm[option].as<std::string>();
+    if (auto* v = file_value(config, std::string("serve.") + option)) return *v;
+    return fallback;
+}
+
+long number_setting(const po::variables_map& vm, const Config& config, const char* option,
+                    long fallback, long min, long max) {
+    const std::string text = setting(vm, config, option, std::to_string(fallback));
+    char* end = nullptr;
+    errno = 0;
+    const long v = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno != 0 || v < min || v > max) {
+        throw po::error(std::string("--") + option + " must be a number from " +
+                        std::to_string(min) + " to " + std::to_string(max) + ", not '" + text +
+                        "'");
+    }
+    return v;
+}
+
+std::vector<util::AddressRange> ranges(const po::variables_map& vm, const Config& config,
+                                       const char* option,
+                                       std::vector<util::AddressRange> fallback) {
+    std::vector<std::string> texts;
+    if (vm.count(option)) {
+        texts = vm[option].as<std::vector<std::string>>();
+    } else if (auto it = config.sections.find(std::string("serve.") + option);
+               it != config.sections.end()) {
+        texts = it->second;
+    } else {
+        return fallback;
+    }
+    std::vector<util::AddressRange> out;
+    for (const std::string& t : texts) {
+        // Several ranges may share one value: "127.0.0.0/8, ::1".
+        std::size_t pos = 0;
+        while (pos <= t.size()) {
+            std::size_t end = t.find_first_of(", ", pos);
+            if (end == std::string::npos) end = t.size();
+            const std::string item = t.substr(pos, end - pos);
+            pos = end + 1;
+            if (item.empty()) continue;
+            auto r = util::parse_address_range(item);
+            if (!r) {
+                throw po::error(std::string("--") + option + ": '" + item +
+                                "' is not an IP address or CIDR range (host bits must be zero)");
+            }
+            out.push_back(*r);
+        }
+    }
+    return out;
+}
+
+std::string secret(const Config& config, const char* key, const char* env) {
+    if (const char* v = std::getenv(env); v && *v) return v;
+    if (auto* v = file_value(config, std::string("serve.") + key)) return *v;
+    return {};
+}
+
+}  // namespace
+
+int run_serve(const Args& args) {
+    po::options_description visible;
+    visible.add(common_options());
+    po::options_description own(
+        "Push receiver options (each also as a key in the [serve] "
+        "section of the config file)");
+    own.add_options()("listen", po::value<std::string>()->value_name("ADDR:PORT"),
+                      "address to listen on; [::1]:8080 for IPv6, port 0 for any free port "
+                      "(default 127.0.0.1:8080: run behind a reverse proxy, or use "
+                      "0.0.0.0:443 with --tls-cert)")(
+        "path", po::value<std::string>()->value_name("PATH"),
+        "URL path that takes the POSTs (default /autodns/push)")(
+        "allow", po::value<std::vector<std::string>>()->value_name("CIDR")->composing(),
+        "source address or range allowed to connect (repeatable; default 62.116.129.216, the "
+        "AutoDNS push source, and 127.0.0.0/8, ::1); others get 403")(
+        "trusted-proxy", po::value<std::vector<std::string>>()->value_name("CIDR")->composing(),
+        "reverse proxy whose X-Forwarded-For names the real source (repeatable; default "
+        "none: the header is ignored)")("max-body", po::value<std::string>()->value_name("BYTES"),
+                                        "larger bodies get 413 (default 1048576)")(
+        "threads", po::value<std::string>()->value_name("N"),
+        "worker threads, one connection each at a time (default 16)")(
+        "timeout", po::value<std::string>()->value_name("SECONDS"),
+        "read/write timeout per socket operation; slower clients are cut off (default 10)")(
+        "db-connections", po::value<std::string>()->value_name("N"),
+        "database connections shared by the workers (default 1, see docs/performance.md)")(
+        "auth-user", po::value<std::string>()->value_name("USER"),
+        "require HTTP basic authentication as USER; the password comes from [serve] "
+        "auth-password or $AUTODNS_PUSH_PASSWORD, never from the command line")(
+        "tls-cert", po::value<std::string>()->value_name("FILE"),
+        "serve HTTPS with this PEM certificate (chain); needs --tls-key")(
+        "tls-key", po::value<std::string>()->value_name("FILE"), "PEM private key for --tls-cert")(
+        "port-file", po::value<std::string>()->value_name("FILE"),
+        "write the port listened on to FILE once listening (for --listen ADDR:0)");
+    visible.add(own);
+    Config config;
+    po::variables_map vm = parse_command_line(args, visible, {}, config);
+    if (vm.count("help")) {
+        print_help(
+            "autodns-notify serve [OPTIONS]",
+            "Receives AutoDNS push notifications: every POST to the push path is one JSON or\n"
+            "XML body. It is stored (or recognized as a duplicate, or kept in quarantine with\n"
+            "the reason when it is not a readable notification) in one durable commit, and\n"
+            "only then answered 200, which AutoDNS takes as the confirmation. 503 when the\n"
+            "database is unavailable (AutoDNS retries), 403 for sources not allowed, 401\n"
+            "without valid credentials, 405 for other methods, 404 for other paths, 413 for\n"
+            "bodies over --max-body. Redirects are never sent. GET /healthz answers 200 with\n"
+            "{\"status\":\"ok\"} when the database is reachable.\n\n"
+            "A secret path segment can be required instead of (or besides) basic auth:\n"
+            "[serve] path-token or $AUTODNS_PUSH_TOKEN makes the push URL PATH/TOKEN.\n"
+            "One line per request on stderr: time, source, method, path, status, body bytes,\n"
+            "milliseconds, outcome. SIGTERM or SIGINT: stop accepting, answer the requests in\n"
+            "flight, exit 0. See docs/push.md.\n\n"
+            "Exit status: 0 after a signal; 64 usage; 75 the database cannot be opened\n"
+            "(retry); 1 other start-up failures (address in use, unreadable TLS files).",
+            visible);
+        return exit_ok;
+    }
+
+    PushServerOptions options;
+    const std::string listen = setting(vm, config, "listen", "127.0.0.1:8080");
+    auto hp = util::parse_host_port(listen);
+    if (!hp) throw po::error("--listen '" + listen + "': expected ADDR:PORT or [IPV6]:PORT");
+    options.host = hp->host;
+    options.port = hp->port;
+    options.path = setting(vm, config, "path", "/autodns/push");
+    if (options.path.empty() || options.path[0] != '/') {
+        throw po::error("--path '" + options.path + "' must start with '/'");
+    }
+    options.path_token = secret(config, "path-token", "AUTODNS_PUSH_TOKEN");
+    if (options.path_token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
+                                             "yz0123456789-_.~") != std::string::npos) {
+        throw po::error("the path token may only hold letters, digits and - _ . ~");
+    }
+    options.allow = ranges(vm, config, "allow", default_push_allow_list());
+    options.trusted_proxies = ranges(vm, config, "trusted-proxy", {});
+    options.max_body_bytes =
+        static_cast<std::size_t>(number_setting(vm, config, "max-body", 1048576, 1, 1L << 30));
+    options.threads = static_cast<int>(number_setting(vm, config, "threads", 16, 1, 1024));
+    options.timeout_seconds = static_cast<int>(number_setting(vm, config, "timeout", 10, 1, 3600));
+    options.db_connections =
+        static_cast<int>(number_setting(vm, config, "db-connections", 1, 1, 256));
+    options.auth_user = setting(vm, config, "auth-user", "");
+    options.auth_password = secret(config, "auth-password", "AUTODNS_PUSH_PASSWORD");
+    if (options.auth_user.empty() != options.auth_password.empty()) {
+        throw po::error(options.auth_user.empty()
+                            ? "a push password is set but no --auth-user"
+                            : "--auth-user needs a password in [serve] auth-password or "
+                              "$AUTODNS_PUSH_PASSWORD");
+    }
+    options.tls_cert = setting(vm, config, "tls-cert", "");
+    options.tls_key = setting(vm, config, "tls-key", "");
+    if (options.tls_cert.empty() != options.tls_key.empty()) {
+        throw po::error("--tls-cert and --tls-key go together");
+    }
+    options.store.path = config.db_path;
+    options.store.busy_timeout_ms = config.busy_timeout_ms;
+    options.store.durable = true;
+
+    PushServer server(options);
+    const int port = server.bind();
+    util::StopSignal stop([&server] { server.stop(); });
+    std::string allowed;
+    for (const auto& r : options.allow) allowed += (allowed.empty() ? "" : ", ") + r.text;
+    std::fprintf(
+        stderr,
+        "autodns-notify serve: listening on %s://%s%s%s:%d%s (database %s; sources "
+        "%s%s)\n",
+        options.tls_cert.empty() ? "http" : "https",
+        options.host.find(':') != std::string::npos ? "[" : "", options.host.c_str(),
+        options.host.find(':') != std::string::npos ? "]" : "", port,
+        options.path_token.empty() ? options.path.c_str() : (options.path + "/<token>").c_str(),
+        options.store.path.c_str(), allowed.c_str(),
+        options.auth_user.empty() ? "" : "; basic auth");
+    if (vm.count("port-file")) {
+        const std::string file = vm["port-file"].as<std::string>();
+        const std::string tmp = file + ".tmp";
+        {
+            std::ofstream out(tmp);
+            out << port << "\n";
+            if (!out) throw FatalError("cannot write port file " + file);
+        }
+        std::rename(tmp.c_str(), file.c_str());
+    }
+    server.run();
+    std::fprintf(stderr, "autodns-notify serve: stopped%s\n",
+                 stop.signal_number() ? " on signal, requests in flight answered" : "");
+    return exit_ok;
+}
+
+}  // namespace autodns

@@ -1,0 +1,41 @@
+// autodns-notify-net: the HTTP commands (serve, poll), started by `autodns-notify serve|poll`
+// (src/app/cmd_net.cpp). A separate executable so that the mail filter never loads
+// cpp-httplib and OpenSSL.
+#include <boost/program_options/errors.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+#include "app/net_commands.hpp"
+#include "core/errors.hpp"
+
+int main(int argc, char** argv) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    std::signal(SIGPIPE, SIG_IGN);
+    if (argc < 2 || (std::strcmp(argv[1], "serve") != 0 && std::strcmp(argv[1], "poll") != 0)) {
+        std::fprintf(stderr,
+                     "usage: autodns-notify-net serve|poll [OPTIONS]\n"
+                     "(run as 'autodns-notify serve' or 'autodns-notify poll')\n");
+        return autodns::exit_usage;
+    }
+    const char* name = argv[1];
+    const autodns::Args args(argv + 2, argv + argc);
+    try {
+        return std::strcmp(name, "serve") == 0 ? autodns::run_serve(args) : autodns::run_poll(args);
+    } catch (const boost::program_options::error& e) {
+        std::fprintf(stderr, "autodns-notify %s: %s (see 'autodns-notify %s --help')\n", name,
+                     e.what(), name);
+        return autodns::exit_usage;
+    } catch (const autodns::FatalError& e) {
+        std::fprintf(stderr, "autodns-notify %s: %s%s\n", name, e.what(),
+                     e.temporary() ? " (temporary; retry later)" : "");
+        return e.temporary() ? autodns::exit_temp_fail : 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "autodns-notify %s: internal error: %s\n", name, e.what());
+    } catch (...) {
+        std::fprintf(stderr, "autodns-notify %s: internal error\n", name);
+    }
+    return autodns::exit_software;
+}
