@@ -6,6 +6,7 @@
 #include <string>
 
 #include "app/config.hpp"
+#include "app/dispatch_hook.hpp"
 #include "app/net_commands.hpp"
 #include "core/errors.hpp"
 #include "net/poll_client.hpp"
@@ -76,6 +77,7 @@ int run_poll(const Args& args) {
         "ca-file", po::value<std::string>()->value_name("FILE"),
         "PEM CA certificates to verify the server with (default: the system's)");
     visible.add(own);
+    visible.add(AfterCommitDelivery::options("default: the [dispatch] import-deadline"));
     Config config;
     po::variables_map vm = parse_command_line(args, visible, {}, config);
     if (vm.count("help")) {
@@ -151,6 +153,15 @@ int run_poll(const Args& args) {
     options.store.path = config.db_path;
     options.store.busy_timeout_ms = config.busy_timeout_ms;
     options.store.durable = true;
+    // Handler delivery after each stored message (once it is confirmed); what is left over
+    // is retried by 'autodns-notify dispatch'.
+    const AfterCommitDelivery delivery(config, vm, "poll");
+    if (!delivery.handlers().empty()) {
+        options.prepare_store = [&delivery](Store& store) { delivery.attach(store); };
+        options.after_commit = [&delivery](const std::vector<Notification>& records) {
+            delivery.run_for(records);
+        };
+    }
 
     util::StopSignal stop;
     std::fprintf(stderr, "autodns-notify poll: %s %s as %s (context %s), database %s%s\n",

@@ -81,6 +81,7 @@ struct Step {
 class Poller {
   public:
     Poller(const PollOptions& o, PollTotals& totals) : opt_(o), totals_(totals), store_(o.store) {
+        if (opt_.prepare_store) opt_.prepare_store(store_);
         // "https://host:port/base/path" -> client "https://host:port", prefix "/base/path".
         const auto scheme_end = opt_.url.find("://");
         const auto path_start = scheme_end == std::string::npos
@@ -199,8 +200,7 @@ class Poller {
             arrival.locator = locator(first);
             arrival.raw_sha256 = sha256_hex(got.body);
             const IngestReport report = record_input(store_, analysis, arrival, got.body);
-            // after-commit: outbox dispatch goes here (the commit above is durable; only
-            // now may the message be confirmed).
+            // The commit above is durable: only now may the messages be confirmed.
             totals_.stored += report.new_count;
             totals_.duplicates += report.duplicate_count;
             std::string confirmed;
@@ -223,6 +223,7 @@ class Poller {
                 ++totals_.confirmed;
                 confirmed += (confirmed.empty() ? "" : ",") + std::to_string(*n.id);
             }
+            if (opt_.after_commit) opt_.after_commit(analysis.notifications);
             return {StepKind::handled, report.summary + "; confirmed " + confirmed};
         }
         if (!reply.readable) return refuse(got.body, "malformed reply: " + reply.error);

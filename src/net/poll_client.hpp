@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "store/store.hpp"
 #include "util/stop_signal.hpp"
@@ -38,6 +39,12 @@ struct PollOptions {
     std::string ca_file;             // PEM CA bundle for HTTPS (default: the system's)
     std::size_t max_reply_bytes = 32 * 1024 * 1024;
     StoreOptions store;
+    // Called on every store connection when it is opened (handlers attach their outbox
+    // router here, so outbox rows join the ingest commit). Optional.
+    std::function<void(Store&)> prepare_store;
+    // Called after a durable commit that stored or recognized notifications (handler
+    // delivery). Must not throw. Optional.
+    std::function<void(const std::vector<Notification>&)> after_commit;
     std::function<void(const std::string&)> log;  // default: stderr
 };
 

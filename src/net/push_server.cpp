@@ -29,9 +29,10 @@ using Clock = std::chrono::steady_clock;
 // A fixed set of Store connections handed to one request at a time.
 class StorePool {
   public:
-    StorePool(const StoreOptions& options, int size) {
+    StorePool(const StoreOptions& options, int size, const std::function<void(Store&)>& prepare) {
         for (int i = 0; i < (size < 1 ? 1 : size); ++i) {
             stores_.push_back(std::make_unique<Store>(options));
+            if (prepare) prepare(*stores_.back());
             free_.push_back(stores_.back().get());
         }
     }
@@ -137,7 +138,8 @@ std::vector<util::AddressRange> default_push_allow_list() {
 
 class PushServer::Impl {
   public:
-    explicit Impl(PushServerOptions o) : opt(std::move(o)), pool(opt.store, opt.db_connections) {
+    explicit Impl(PushServerOptions o)
+        : opt(std::move(o)), pool(opt.store, opt.db_connections, opt.prepare_store) {
         if (!opt.log) opt.log = stderr_log;
         push_path = opt.path_token.empty() ? opt.path : opt.path + "/" + opt.path_token;
         logged_push_path = opt.path_token.empty() ? opt.path : opt.path + "/<token>";
@@ -287,8 +289,11 @@ class PushServer::Impl {
         try {
             auto store = pool.acquire();
             const IngestReport report = record_input(*store, analysis, arrival, req.body);
-            // after-commit: outbox dispatch goes here (the commit above is durable; the
-            // records of report are in the outbox).
+            // The commit above is durable and the records' outbox rows are in it: hand them
+            // to delivery (which must not hold up this answer).
+            if (opt.after_commit && report.outcome != IngestOutcome::quarantined) {
+                opt.after_commit(analysis.notifications);
+            }
             trace.outcome = report.summary;
             res.status = 200;
             const char* word = report.outcome == IngestOutcome::stored      ? "stored\n"

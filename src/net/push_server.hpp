@@ -40,6 +40,12 @@ struct PushServerOptions {
     int keep_alive_seconds = 5;
     int db_connections = 1;  // Store connections shared by the workers
     StoreOptions store;
+    // Called on every store connection when it is opened (handlers attach their outbox
+    // router here, so outbox rows join the ingest commit). Optional.
+    std::function<void(Store&)> prepare_store;
+    // Called after a durable commit that stored or recognized notifications (handler
+    // delivery). Must not throw. Optional.
+    std::function<void(const std::vector<Notification>&)> after_commit;
     // One line per request (and for start/stop); default: stderr.
     std::function<void(const std::string&)> log;
 };

@@ -17,14 +17,8 @@ expect_eq() {  # expect_eq WHAT GOT WANT
 expect_contains() {  # expect_contains WHAT HAYSTACK NEEDLE
   if [[ "$2" == *"$3"* ]]; then ok; else fail "$1: '$2' does not contain '$3'"; fi
 }
-sql() {  # sql DB QUERY
-  python3 - "$1" "$2" <<'PY'
-import sqlite3, sys
-con = sqlite3.connect(sys.argv[1], timeout=30)
-for row in con.execute(sys.argv[2]):
-    print("|".join("" if v is None else v.decode("utf-8", "replace") if isinstance(v, bytes)
-                   else str(v) for v in row))
-PY
+sql() {  # sql DB QUERY: rows as "a|b|c", NULL as empty, blobs as their bytes
+  sqlite3 -batch -cmd ".timeout 30000" "$1" "$2"
 }
 finish() {
   echo "$checks passed, $failures failed"
