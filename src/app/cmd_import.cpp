@@ -112,7 +112,8 @@ void analyse_parallel(std::vector<Item>& items, unsigned jobs, const Config& con
                                        ")";
                 continue;
             }
-            item.analysis = analyze_mail(item.raw, config.mail_policy, config.mime_limits);
+            item.analysis =
+                analyze_mail(item.raw, config.mail_policy, config.mime_limits, config.parse_limits);
         }
     };
     std::vector<std::thread> threads;

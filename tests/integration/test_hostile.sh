@@ -150,6 +150,24 @@ expect_refused "1 000 000-deep JSON" "$T/deep.json" "JSON nested deeper than 256
 { echo "$HEADER"; echo "Content-Type: application/json"; echo; cat "$T/deep.json"; } >"$T/deep-json.eml"
 expect_quarantined "1 000 000-deep JSON mail" "$T/deep-json.eml" "JSON nested deeper than 256 levels"
 
+# The payload limits are options (and [parse] keys) of mail, import and parse.
+body 7100012 >"$T/ok.json"
+set +e
+"$BIN" parse --max-payload-size 50 "$T/ok.json" >/dev/null 2>"$T/stderr"; status=$?
+expect_eq "--max-payload-size: exit" "$status" 65
+expect_contains "--max-payload-size: message" "$(cat "$T/stderr")" "exceeds the limit of 50 bytes"
+printf '[parse]\nmax-nesting = 3\n' >"$T/config.ini"
+"$BIN" parse --config "$T/config.ini" "$T/ok.json" >/dev/null 2>"$T/stderr"; status=$?
+expect_eq "[parse] max-nesting: exit" "$status" 65
+expect_contains "[parse] max-nesting: message" "$(cat "$T/stderr")" "JSON nested deeper than 3 levels"
+"$BIN" parse --max-nesting 1025 "$T/ok.json" >/dev/null 2>"$T/stderr"; status=$?
+expect_eq "--max-nesting above the ceiling: exit" "$status" 64
+printf '[parse]\nmax-nesting = 100000\n' >"$T/config.ini"
+"$BIN" mail --db "$DB" --config "$T/config.ini" <"$T/small.eml" 2>"$T/stderr"; status=$?
+expect_eq "max-nesting above the ceiling in the config: mail defers" "$status" 75
+expect_contains "max-nesting above the ceiling in the config: message" "$(cat "$T/stderr")" "ceiling"
+set -e
+
 # Invalid UTF-8 in a notification: read (Latin-1 fallback), stored as valid UTF-8.
 printf '{"id": 7100008, "notify": {"type": "transfer_start"}, "notice": "\xed\xa0\x80 \xff", "object": {"type": "Domain", "value": "u\xfc.example"}}' >"$T/bad-utf8.json"
 { echo "$HEADER"; echo "Content-Type: application/json; charset=utf-8"; echo; cat "$T/bad-utf8.json"; } >"$T/bad-utf8.eml"
