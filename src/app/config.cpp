@@ -104,7 +104,9 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
         std::ifstream in(path);
         if (!in) throw FatalError("cannot read config file " + path);
         try {
-            po::parsed_options parsed = po::parse_config_file(in, file_options(), true);
+            // The parsed options point into the description: it must outlive them.
+            const po::options_description known = file_options();
+            po::parsed_options parsed = po::parse_config_file(in, known, true);
             po::store(parsed, file_vm);
             for (const po::option& o : parsed.options) {
                 if (o.unregistered) {
