@@ -110,7 +110,8 @@ void analyse_one(Item& item, const Config& config) {
                                " bytes, limit " + std::to_string(config.max_input_bytes) + ")";
         return;
     }
-    item.analysis = analyze_mail(item.raw, config.mail_policy, config.mime_limits);
+    item.analysis =
+        analyze_mail(item.raw, config.mail_policy, config.mime_limits, config.parse_limits);
 }
 
 // Background threads that analyse one chunk while the main thread records the previous one

@@ -79,7 +79,7 @@ int cmd_mail(const Args& args) {
         analysis.reason = "mail too large (" + std::to_string(raw->size()) + " bytes, limit " +
                           std::to_string(config.max_input_bytes) + ")";
     } else {
-        analysis = analyze_mail(*raw, config.mail_policy, config.mime_limits);
+        analysis = analyze_mail(*raw, config.mail_policy, config.mime_limits, config.parse_limits);
     }
     const std::string who = analysis.headers.message_id.empty()
                                 ? std::string("<no Message-ID>")

@@ -55,7 +55,8 @@ int cmd_parse(const Args& args) {
             if (status == exit_ok) status = exit_data;
             continue;
         }
-        Analysis a = analyze_input(*raw, config.mail_policy, config.mime_limits);
+        Analysis a =
+            analyze_input(*raw, config.mail_policy, config.mime_limits, config.parse_limits);
         if (a.verdict != Verdict::notifications) {
             std::fprintf(stderr, "autodns-notify parse: %s: %s: %s\n", name.c_str(),
                          verdict_name(a.verdict), a.reason.c_str());

@@ -25,7 +25,9 @@ po::options_description file_options() {
     d.add_options()("db", po::value<std::string>())("busy-timeout", po::value<int>())(
         "mail.allow-from", po::value<std::vector<std::string>>()->composing())(
         "mail.require-auth", po::value<std::string>())("mail.max-size", po::value<std::size_t>())(
-        "mail.max-depth", po::value<std::size_t>());
+        "mail.max-depth", po::value<std::size_t>())(
+        "parse.max-payload-size", po::value<std::size_t>())("parse.max-nesting",
+                                                            po::value<std::size_t>());
     return d;
 }
 
@@ -71,7 +73,13 @@ po::options_description mail_options() {
         "larger mails are quarantined unparsed (default 67108864). Config: [mail] max-size")(
         "max-depth", po::value<std::size_t>()->value_name("N"),
         "multipart nesting deeper than this is not descended (default 32). "
-        "Config: [mail] max-depth");
+        "Config: [mail] max-depth")(
+        "max-payload-size", po::value<std::size_t>()->value_name("BYTES"),
+        "larger JSON/XML/text bodies (a mail part, a push body) are malformed, unparsed "
+        "(default 33554432). Config: [parse] max-payload-size")(
+        "max-nesting", po::value<std::size_t>()->value_name("N"),
+        "JSON and XML nested deeper than this are malformed, unparsed (default 256, at most "
+        "1024). Config: [parse] max-nesting");
     return d;
 }
 
@@ -142,6 +150,20 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
     if (auto* v = pick("max-size", "mail.max-size")) config.max_input_bytes = v->as<std::size_t>();
     if (auto* v = pick("max-depth", "mail.max-depth"))
         config.mime_limits.max_depth = v->as<std::size_t>();
+    if (auto* v = pick("max-payload-size", "parse.max-payload-size"))
+        config.parse_limits.max_bytes = v->as<std::size_t>();
+    if (auto* v = pick("max-nesting", "parse.max-nesting")) {
+        config.parse_limits.max_depth = v->as<std::size_t>();
+        if (config.parse_limits.max_depth > kMaxPayloadDepthCeiling) {
+            const std::string why = "max-nesting " + std::to_string(config.parse_limits.max_depth) +
+                                    " is above the ceiling of " +
+                                    std::to_string(kMaxPayloadDepthCeiling);
+            // A usage error on the command line; a bad config file is a FatalError like any
+            // other (the mail filter defers the mail rather than bouncing it).
+            if (vm.count("max-nesting")) throw po::error(why);
+            throw FatalError("config file " + path + ": " + why);
+        }
+    }
     return vm;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parse.hpp"
 #include "core/pipeline.hpp"
 #include "mail/extract.hpp"
 
@@ -27,6 +28,7 @@ struct Config {
     int verbosity = 0;
     MailPolicy mail_policy;
     MimeLimits mime_limits;
+    ParseLimits parse_limits;
     std::size_t max_input_bytes = 64u * 1024 * 1024;
     // Unknown "section.key" entries of the INI file, in file order per key.
     std::map<std::string, std::vector<std::string>> sections;
@@ -39,7 +41,7 @@ std::string default_db_path();
 // Options every command takes: --db, --config, --busy-timeout, -v, --help.
 po::options_description common_options();
 
-// Options of the mail pipeline: sender policy and limits (mail, import).
+// Options of the mail pipeline: sender policy, mail and payload limits (mail, import, parse).
 po::options_description mail_options();
 
 // Parses `args` (the words after the command name) against `visible` (+ `positional`),

@@ -26,8 +26,22 @@ struct ParseResult {
 // a few KiB; the limit only bounds memory).
 constexpr std::size_t kMaxPayloadBytes = 32 * 1024 * 1024;
 
+// JSON and XML nested deeper than this are refused before parsing (AutoDNS documents nest
+// fewer than 20 levels).
+constexpr std::size_t kMaxPayloadDepth = 256;
+
+// The parsers and the record conversion recurse once per nesting level: a configured depth
+// limit above this is refused (docs/limits.md), so that no setting can overflow the stack.
+constexpr std::size_t kMaxPayloadDepthCeiling = 1024;
+
+// What one payload may cost; the defaults suit every channel (docs/limits.md).
+struct ParseLimits {
+    std::size_t max_bytes = kMaxPayloadBytes;  // larger payloads: malformed, unparsed
+    std::size_t max_depth = kMaxPayloadDepth;  // at most kMaxPayloadDepthCeiling
+};
+
 // Sniffs the format by content (never by subject) and parses. Never throws for bad input.
-// Bounded in time and memory: nesting depth and entity expansion are limited.
-ParseResult parse_payload(const Payload& payload);
+// Bounded in time and memory: size, nesting depth and entity expansion are limited.
+ParseResult parse_payload(const Payload& payload, const ParseLimits& limits = {});
 
 }  // namespace autodns

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/notification.hpp"
+#include "core/parse.hpp"
 #include "mail/extract.hpp"
 
 namespace autodns {
@@ -44,14 +45,16 @@ bool looks_like_mail(std::string_view raw);
 // attachments, then text/plain, then text/html); the first that yields notifications wins.
 // A mail that holds a notification (or a malformed one) but fails the policy is "untrusted";
 // a mail without any is "not a notification" whoever sent it. Never throws for bad input.
-Analysis analyze_mail(std::string_view raw, const MailPolicy& policy, const MimeLimits& limits);
+Analysis analyze_mail(std::string_view raw, const MailPolicy& policy, const MimeLimits& limits,
+                      const ParseLimits& parse_limits = {});
 
 // A bare payload (push body, poll reply, a file): parse it directly.
 Analysis analyze_payload(std::string_view raw, const std::string& content_type,
-                         const std::string& origin);
+                         const std::string& origin, const ParseLimits& parse_limits = {});
 
 // Mail or payload, sniffed with looks_like_mail(); the policy applies to mail only.
-Analysis analyze_input(std::string_view raw, const MailPolicy& policy, const MimeLimits& limits);
+Analysis analyze_input(std::string_view raw, const MailPolicy& policy, const MimeLimits& limits,
+                       const ParseLimits& parse_limits = {});
 
 // Does the mail pass the policy? Returns an empty string when it does, else the reason.
 std::string check_policy(const MailHeaders& headers, const MailPolicy& policy);

@@ -1,6 +1,7 @@
 // parse_payload: size limit, sniffing, structural pre-scan, then the format parser.
 #include "core/parse.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <new>
 
@@ -50,10 +51,10 @@ std::optional<std::size_t> trailing_content(std::string_view text, std::size_t e
     return std::nullopt;
 }
 
-ParseResult parse_located(const Payload& payload, const Sniffed& sniffed) {
+ParseResult parse_located(const Payload& payload, const Sniffed& sniffed, std::size_t max_depth) {
     const std::string_view bytes = payload.bytes;
     if (sniffed.kind == SniffKind::json) {
-        const ScanResult scan = scan_json(bytes, sniffed.begin);
+        const ScanResult scan = scan_json(bytes, sniffed.begin, max_depth);
         if (scan.status != ScanStatus::complete) {
             return failed(ParseStatus::malformed, scan_error("JSON", scan));
         }
@@ -79,7 +80,7 @@ ParseResult parse_located(const Payload& payload, const Sniffed& sniffed) {
         text = repaired;
         begin = 0;
     }
-    const ScanResult scan = scan_xml(text, begin);
+    const ScanResult scan = scan_xml(text, begin, max_depth);
     if (scan.status != ScanStatus::complete) {
         return failed(ParseStatus::malformed, scan_error("XML", scan));
     }
@@ -99,14 +100,15 @@ ParseResult parse_located(const Payload& payload, const Sniffed& sniffed) {
 
 }  // namespace
 
-ParseResult parse_payload(const Payload& payload) {
+ParseResult parse_payload(const Payload& payload, const ParseLimits& limits) {
     try {
-        if (payload.bytes.size() > kMaxPayloadBytes) {
+        if (payload.bytes.size() > limits.max_bytes) {
             return failed(ParseStatus::malformed, "payload of " +
                                                       std::to_string(payload.bytes.size()) +
                                                       " bytes exceeds the limit of " +
-                                                      std::to_string(kMaxPayloadBytes) + " bytes");
+                                                      std::to_string(limits.max_bytes) + " bytes");
         }
+        const std::size_t max_depth = std::min(limits.max_depth, kMaxPayloadDepthCeiling);
         const Sniffed sniffed = sniff_payload(payload.bytes);
         if (sniffed.kind == SniffKind::binary) {
             return failed(
@@ -116,7 +118,7 @@ ParseResult parse_payload(const Payload& payload) {
         if (sniffed.kind == SniffKind::none) {
             return failed(ParseStatus::not_notification, sniffed.reason);
         }
-        ParseResult result = parse_located(payload, sniffed);
+        ParseResult result = parse_located(payload, sniffed, max_depth);
         result.error = util::sanitize_utf8(result.error);
         for (Notification& n : result.notifications) {
             if (sniffed.embedded) n.format = Format::standard;

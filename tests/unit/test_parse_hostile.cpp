@@ -124,3 +124,47 @@ TEST_CASE("hostile: empty and blank payloads", "[parse_hostile]") {
     CHECK(parse_text("").status == ParseStatus::not_notification);
     CHECK(parse_text("\xEF\xBB\xBF  \n").error == "empty payload");
 }
+
+TEST_CASE("hostile: payload limits are configurable", "[parse_hostile]") {
+    const std::string body =
+        "{\"id\":1,\"notify\":{\"type\":\"t\"},\"object\":{\"data\":" + repeat("[", 300) +
+        repeat("]", 300) + "}}";
+    Payload p{body, "application/json", {}, "test"};
+    CHECK(parse_payload(p).status == ParseStatus::malformed);  // 256 by default
+    ParseLimits deeper;
+    deeper.max_depth = 400;
+    CHECK(parse_payload(p, deeper).status == ParseStatus::ok);
+
+    ParseLimits small;
+    small.max_bytes = 50;
+    const ParseResult r = parse_payload(p, small);
+    CHECK(r.status == ParseStatus::malformed);
+    CHECK(r.error == "payload of " + std::to_string(body.size()) +
+                         " bytes exceeds the limit of 50 bytes");
+}
+
+TEST_CASE("hostile: the depth limit has a ceiling the parsers' recursion survives",
+          "[parse_hostile]") {
+    ParseLimits unbounded;
+    unbounded.max_depth = 1000000;
+    // Nesting at the ceiling is read (every recursive step runs), one more level is refused.
+    const auto json_at = [](std::size_t levels) {
+        return "{\"id\":1,\"notify\":{\"type\":\"t\"},\"object\":{\"data\":" +
+               repeat("{\"x\":", levels - 2) + "1" + repeat("}", levels - 2) + "}}";
+    };
+    const Payload at{json_at(kMaxPayloadDepthCeiling), "application/json", {}, "test"};
+    const ParseResult r = parse_payload(at, unbounded);
+    REQUIRE(r.status == ParseStatus::ok);
+    CHECK(r.notifications.at(0).data_json.size() > kMaxPayloadDepthCeiling);
+    const Payload over{json_at(kMaxPayloadDepthCeiling + 1), "application/json", {}, "test"};
+    CHECK(parse_payload(over, unbounded).error.find("JSON nested deeper than 1024 levels") == 0);
+
+    const std::string xml = "<message><id>1</id><type>t</type><domain>" +
+                            repeat("<a>", kMaxPayloadDepthCeiling - 2) +
+                            repeat("</a>", kMaxPayloadDepthCeiling - 2) + "</domain></message>";
+    const ParseResult x = parse_payload(Payload{xml, "text/xml", {}, "test"}, unbounded);
+    CHECK(x.status == ParseStatus::ok);
+    const std::string deeper = "<message><a>" + xml.substr(9) + "</a>";
+    CHECK(parse_payload(Payload{deeper, "text/xml", {}, "test"}, unbounded)
+              .error.find("XML nested deeper than 1024 levels") == 0);
+}
