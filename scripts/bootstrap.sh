@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bootstrap.sh — install what is missing (Debian 12, as root), build, and run.
-#   scripts/bootstrap.sh demo   build, import samples/ into ./demo.sqlite, print the report
+#   scripts/bootstrap.sh demo   build, import samples/maildir into ./demo.sqlite, print the report
 #   scripts/bootstrap.sh test   build and run the whole test suite (ctest), then build it
 #                               again with ASan/UBSan (BUILD_DIR-asan) and run it there too
 #   scripts/bootstrap.sh build  only install and build
@@ -40,7 +40,7 @@ case "$mode" in
   build) ;;
   demo)
     rm -f demo.sqlite demo.sqlite-wal demo.sqlite-shm
-    "$build_dir/autodns-notify" import --db demo.sqlite samples/
+    "$build_dir/autodns-notify" import --db demo.sqlite samples/maildir
     "$build_dir/autodns-notify" report --db demo.sqlite --since 2000-01-01
     ;;
   test)
