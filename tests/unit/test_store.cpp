@@ -911,7 +911,9 @@ TEST_CASE("store: eight processes ingesting at once store each key exactly once"
                     // odd ones keep one connection, like the push receiver.
                     if (!store || c % 2 == 0) {
                         store.reset();
-                        store = std::make_unique<Store>(options_for(path));
+                        // A long busy timeout: the test is about exactly-once, not about waiting
+                        // times, and a loaded machine can make a writer wait for seconds.
+                        store = std::make_unique<Store>(options_for(path, 120000));
                         store->set_outbox_router(router);
                     }
                     std::int64_t id = j < shared ? 900000 + j : (c + 1) * 1000 + j;
