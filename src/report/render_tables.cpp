@@ -361,8 +361,8 @@ std::vector<ReportTable> report_tables(const Report& r) {
         ReportTable t{"dead_letters",
                       "Dead-lettered handler work",
                       num(rows.outbox_dead) +
-                          " outbox row(s) gave up after their last attempt; see 'autodns-notify "
-                          "dispatch --help' to queue them again.",
+                          " outbox row(s) gave up after their last attempt; 'autodns-notify "
+                          "dispatch --retry-dead' queues them again.",
                       "",
                       {{"key", "Key"},
                        {"handler", "Handler"},
