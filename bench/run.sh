@@ -17,6 +17,9 @@ counts=("$@")
 ((${#counts[@]})) || counts=(20000 100000)
 filter_runs=${FILTER_RUNS:-1000}
 peer_filter_runs=${PEER_FILTER_RUNS:-200}
+# The peer runs under the system interpreter: a version-manager shim on PATH (pyenv) adds
+# about a second to every start, which would make the one-process-per-mail figures absurd.
+py=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 
 cmake --build "$build" --target autodns-notify bench_read_files bench_spawn_each -j "$(nproc)" >/dev/null
 bin=$root/$build/autodns-notify
@@ -48,7 +51,7 @@ for n in "${counts[@]}"; do
   record "{\"what\": \"import_again\", \"mails\": $n, \"measure\": $(echo "$out" | sed -n 1p), \"summary\": $(echo "$out" | sed -n 2p)}"
 
   rm -f "$work/peer-$n.sqlite"*
-  out=$(python3 bench/measure.py python3 "$shared/bench/baseline.py" --maildir "$md" --db "$work/peer-$n.sqlite" --json)
+  out=$(python3 bench/measure.py "$py" "$shared/bench/baseline.py" --maildir "$md" --db "$work/peer-$n.sqlite" --json)
   record "{\"what\": \"peer_import\", \"mails\": $n, \"measure\": $(echo "$out" | sed -n 1p), \"summary\": $(echo "$out" | sed -n 2p)}"
 done
 
@@ -58,7 +61,7 @@ rm -f "$work/filter.sqlite"*
 ours=$("$build/bench_spawn_each" --limit "$filter_runs" "$md" -- "$bin" mail --db "$work/filter.sqlite")
 record "{\"what\": \"mail_filter\", \"result\": $ours}"
 rm -f "$work/peer-filter.sqlite"*
-peer=$("$build/bench_spawn_each" --limit "$peer_filter_runs" "$md" -- python3 "$shared/bench/baseline.py" --stdin --db "$work/peer-filter.sqlite")
+peer=$("$build/bench_spawn_each" --limit "$peer_filter_runs" "$md" -- "$py" "$shared/bench/baseline.py" --stdin --db "$work/peer-filter.sqlite")
 record "{\"what\": \"peer_mail_filter\", \"result\": $peer}"
 
 python3 - "$results" <<'PY'
