@@ -156,10 +156,10 @@ set +e
 "$BIN" parse --max-payload-size 50 "$T/ok.json" >/dev/null 2>"$T/stderr"; status=$?
 expect_eq "--max-payload-size: exit" "$status" 65
 expect_contains "--max-payload-size: message" "$(cat "$T/stderr")" "exceeds the limit of 50 bytes"
-printf '[parse]\nmax-nesting = 3\n' >"$T/config.ini"
+printf '[parse]\nmax-nesting = 1\n' >"$T/config.ini"
 "$BIN" parse --config "$T/config.ini" "$T/ok.json" >/dev/null 2>"$T/stderr"; status=$?
 expect_eq "[parse] max-nesting: exit" "$status" 65
-expect_contains "[parse] max-nesting: message" "$(cat "$T/stderr")" "JSON nested deeper than 3 levels"
+expect_contains "[parse] max-nesting: message" "$(cat "$T/stderr")" "JSON nested deeper than 1 levels"
 "$BIN" parse --max-nesting 1025 "$T/ok.json" >/dev/null 2>"$T/stderr"; status=$?
 expect_eq "--max-nesting above the ceiling: exit" "$status" 64
 printf '[parse]\nmax-nesting = 100000\n' >"$T/config.ini"
