@@ -32,12 +32,15 @@ size_of() { stat -c %s "$1"; }
 
 # expect_quarantined NAME FILE REASON: `mail` exits 0 and keeps the whole input with REASON.
 expect_quarantined() {
-  local before; before=$(quarantined)
+  local before row; before=$(quarantined)
   run_mail "$2"
   expect_eq "$1: mail exit" "$status" 0
-  expect_eq "$1: quarantined" "$(quarantined)" $((before + 1))
-  expect_contains "$1: quarantine reason" "$(last_reason)" "$3"
-  expect_eq "$1: raw copy kept" "$(last_raw_length)" "$(size_of "$2")"
+  # One query (each sql call starts a Python): count, raw length, reason of the last row.
+  row=$(sql "$DB" "select (select count(*) from quarantine), length(raw), reason from quarantine order by rowid desc limit 1")
+  expect_eq "$1: quarantined" "${row%%|*}" $((before + 1))
+  row=${row#*|}
+  expect_eq "$1: raw copy kept" "${row%%|*}" "$(size_of "$2")"
+  expect_contains "$1: quarantine reason" "${row#*|}" "$3"
 }
 # expect_refused NAME FILE MESSAGE: `parse` exits 65 with MESSAGE on stderr, prints nothing.
 expect_refused() {
