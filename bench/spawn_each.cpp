@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
         int status = 0;
         waitpid(pid, &status, 0);
         ms.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
         posix_spawn_file_actions_destroy(&actions);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failures;
     }
@@ -68,8 +69,9 @@ int main(int argc, char** argv) {
     std::vector<double> sorted = ms;
     std::sort(sorted.begin(), sorted.end());
     const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / ms.size();
-    std::printf("{\"runs\": %zu, \"failures\": %d, \"median_ms\": %.3f, \"p90_ms\": %.3f, "
-                "\"mean_ms\": %.3f}\n",
-                ms.size(), failures, sorted[sorted.size() / 2], sorted[sorted.size() * 9 / 10], mean);
+    std::printf(
+        "{\"runs\": %zu, \"failures\": %d, \"median_ms\": %.3f, \"p90_ms\": %.3f, "
+        "\"mean_ms\": %.3f}\n",
+        ms.size(), failures, sorted[sorted.size() / 2], sorted[sorted.size() * 9 / 10], mean);
     return 0;
 }

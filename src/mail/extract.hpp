@@ -18,8 +18,8 @@
 namespace autodns {
 
 struct MimeLimits {
-    std::size_t max_depth = 32;                  // multipart nesting deeper than this is not descended
-    std::size_t max_parts = 1000;                // leaf parts examined at most
+    std::size_t max_depth = 32;    // multipart nesting deeper than this is not descended
+    std::size_t max_parts = 1000;  // leaf parts examined at most
     std::size_t max_header_bytes = 1024 * 1024;  // header block larger than this: a defect, cut
 };
 
@@ -29,7 +29,8 @@ struct MailHeaders {
     std::string subject;       // RFC 2047 decoded, UTF-8
     std::string message_id;    // without angle brackets; may be empty
     std::string date;          // as written
-    std::vector<std::string> authentication_results;  // every Authentication-Results field, unfolded
+    std::vector<std::string>
+        authentication_results;  // every Authentication-Results field, unfolded
 };
 
 struct ExtractedMail {

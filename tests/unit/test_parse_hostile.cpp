@@ -139,8 +139,8 @@ TEST_CASE("hostile: payload limits are configurable", "[parse_hostile]") {
     small.max_bytes = 50;
     const ParseResult r = parse_payload(p, small);
     CHECK(r.status == ParseStatus::malformed);
-    CHECK(r.error == "payload of " + std::to_string(body.size()) +
-                         " bytes exceeds the limit of 50 bytes");
+    CHECK(r.error ==
+          "payload of " + std::to_string(body.size()) + " bytes exceeds the limit of 50 bytes");
 }
 
 TEST_CASE("hostile: the depth limit has a ceiling the parsers' recursion survives",
