@@ -15,24 +15,17 @@
 namespace autodns {
 namespace {
 
-const std::string* file_value(const Config& config, const std::string& key) {
-    auto it = config.sections.find(key);
-    return it == config.sections.end() || it->second.empty() ? nullptr : &it->second.back();
-}
-
 // Command line, then [poll] in the config file, then `fallback`.
 std::string setting(const po::variables_map& vm, const Config& config, const char* option,
                     const std::string& fallback) {
-    if (vm.count(option)) return vm[option].as<std::string>();
-    if (auto* v = file_value(config, std::string("poll.") + option)) return *v;
-    return fallback;
+    return option_or_config(vm, config, "poll", option, fallback);
 }
 
 // Environment, then [poll] in the config file: credentials never come from the command line.
 std::string credential(const Config& config, const char* key, const char* env,
                        const std::string& fallback = {}) {
     if (const char* v = std::getenv(env); v && *v) return v;
-    if (auto* v = file_value(config, std::string("poll.") + key)) return *v;
+    if (auto* v = config_value(config, std::string("poll.") + key)) return *v;
     return fallback;
 }
 

@@ -19,17 +19,9 @@
 namespace autodns {
 namespace {
 
-// The last value of "section.key" in the config file, or nullptr.
-const std::string* file_value(const Config& config, const std::string& key) {
-    auto it = config.sections.find(key);
-    return it == config.sections.end() || it->second.empty() ? nullptr : &it->second.back();
-}
-
 std::string setting(const po::variables_map& vm, const Config& config, const char* option,
                     const std::string& fallback) {
-    if (vm.count(option)) return vm[option].as<std::string>();
-    if (auto* v = file_value(config, std::string("serve.") + option)) return *v;
-    return fallback;
+    return option_or_config(vm, config, "serve", option, fallback);
 }
 
 long number_setting(const po::variables_map& vm, const Config& config, const char* option,
@@ -81,7 +73,7 @@ std::vector<util::AddressRange> ranges(const po::variables_map& vm, const Config
 
 std::string secret(const Config& config, const char* key, const char* env) {
     if (const char* v = std::getenv(env); v && *v) return v;
-    if (auto* v = file_value(config, std::string("serve.") + key)) return *v;
+    if (auto* v = config_value(config, std::string("serve.") + key)) return *v;
     return {};
 }
 

@@ -167,6 +167,19 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
     return vm;
 }
 
+const std::string* config_value(const Config& config, const std::string& key) {
+    auto it = config.sections.find(key);
+    return it == config.sections.end() || it->second.empty() ? nullptr : &it->second.back();
+}
+
+std::string option_or_config(const po::variables_map& vm, const Config& config,
+                             const std::string& section, const char* option,
+                             const std::string& fallback) {
+    if (vm.count(option)) return vm[option].as<std::string>();
+    if (const std::string* v = config_value(config, section + "." + option)) return *v;
+    return fallback;
+}
+
 void print_help(const char* usage, const char* description, const po::options_description& d) {
     std::cout << "usage: " << usage << "\n\n" << description << "\n\n" << d << std::flush;
 }

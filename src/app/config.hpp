@@ -52,6 +52,15 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
                                      const po::positional_options_description& positional,
                                      Config& config);
 
+// The last value of "section.key" in the config file, or nullptr.
+const std::string* config_value(const Config& config, const std::string& key);
+
+// The string option `option` from the command line, else "section.option" from the config
+// file, else `fallback`.
+std::string option_or_config(const po::variables_map& vm, const Config& config,
+                             const std::string& section, const char* option,
+                             const std::string& fallback);
+
 // Prints "usage: autodns-notify COMMAND ..." with the options; used by every --help.
 void print_help(const char* usage, const char* description, const po::options_description& d);
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "report/render.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
@@ -217,30 +218,7 @@ void table_html(std::ostringstream& out, const ReportTable& t, bool folded = fal
 }  // namespace
 
 std::string html_escape(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
+    return util::markup_escape(text);
 }
 
 std::string render_html(const Report& r) {

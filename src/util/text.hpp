@@ -41,4 +41,8 @@ std::string latin1_to_utf8(std::string_view s);
 // `s` with every byte that is not part of a well-formed UTF-8 sequence replaced by '?'.
 std::string sanitize_utf8(std::string_view s);
 
+// `s` with & < > " ' replaced by character references: safe as XML or HTML text and inside
+// quoted attribute values.
+std::string markup_escape(std::string_view s);
+
 }  // namespace autodns::util
