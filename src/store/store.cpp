@@ -465,10 +465,9 @@ class Store::Impl {
         auto now = std::chrono::steady_clock::now();
         if (count == 0) impl->busy_since_ = now;
         if (now - impl->busy_since_ >= std::chrono::milliseconds(impl->busy_wait_ms_)) return 0;
-        // 0.2 ms, growing to 2 ms; staggered by the address of the connection so that
-        // processes started together do not retry in lockstep.
-        long nap_us = std::min(2000L, 200L + 100L * count) +
-                      static_cast<long>(reinterpret_cast<std::uintptr_t>(self) >> 4 & 0x7f);
+        // 0.2 ms, growing to 2 ms; staggered by process id so that processes started
+        // together do not retry in lockstep.
+        long nap_us = std::min(2000L, 200L + 100L * count) + static_cast<long>(::getpid() & 0x7f);
         ::usleep(static_cast<useconds_t>(nap_us));
         return 1;
     }
@@ -514,7 +513,10 @@ IngestResult Store::ingest(const std::vector<Notification>& notifications, const
     // Everything that needs no lock is prepared before the transaction begins.
     std::vector<std::string> records;
     records.reserve(notifications.size());
-    for (const Notification& n : notifications) records.push_back(record_to_json(n));
+    for (const Notification& n : notifications) {
+        if (n.key.empty()) throw ItemError("notification without a key (assign_key not called)");
+        records.push_back(record_to_json(n));
+    }
     const std::string received_at =
         arrival.received_at.empty() ? now_iso_utc() : arrival.received_at;
     const std::string channel = channel_name(arrival.channel);
@@ -623,6 +625,7 @@ std::vector<OutboxEntry> Store::claim_outbox(const std::string& owner, int lease
 
 std::vector<OutboxEntry> Store::claim_outbox(const std::string& owner, int lease_seconds, int limit,
                                              std::int64_t now, const ClaimFilter& filter) {
+    if (limit <= 0) return {};
     const std::string& path = impl_->options().path;
     // The lists travel as JSON arrays (json_each), so one prepared statement serves them all.
     auto json_list = [](const std::vector<std::string>& items) {

@@ -122,6 +122,8 @@ class Store {
 
     // Records the notifications of one arrival: each new key is inserted with its record and
     // the raw payload it came from, every one gets a receipt row, new ones get outbox rows.
+    // An empty list writes nothing. A notification without a key throws ItemError before
+    // anything is written.
     IngestResult ingest(const std::vector<Notification>& notifications, const Arrival& arrival,
                         const std::string& raw_payload);
 

@@ -277,6 +277,13 @@ TEST_CASE("store: the same key by mail, push and poll is one notification, three
     CHECK(store.counts().notifications == 2);
     CHECK(store.counts().receipts == 5);
 
+    // A notification that was never given a key is refused before anything is written.
+    Notification keyless = make_notification(99);
+    keyless.key.clear();
+    CHECK_THROWS_AS(store.ingest({other, keyless}, make_arrival(Channel::poll, "/poll"), "{}"),
+                    ItemError);
+    CHECK(store.counts().receipts == 5);
+
     // Nothing to record: nothing written.
     IngestResult none = store.ingest({}, make_arrival(Channel::mail, "empty"), "x");
     CHECK(none.new_count == 0);
@@ -787,8 +794,9 @@ TEST_CASE("store: outbox claims, leases, completion, failure and retry", "[store
     std::set<std::int64_t> ids;
     for (const auto& e : a) ids.insert(e.rowid);
     for (const auto& e : b) ids.insert(e.rowid);
-    CHECK(ids.size() == 5);                               // disjoint and complete
-    CHECK(store.claim_outbox("B", 60, 10, now).empty());  // all leased
+    CHECK(ids.size() == 5);                                     // disjoint and complete
+    CHECK(store.claim_outbox("B", 60, 10, now).empty());        // all leased
+    CHECK(store.claim_outbox("B", 60, 0, now + 1000).empty());  // a zero limit claims nothing
     for (const auto& e : a) {
         CHECK(e.attempts == 1);
         CHECK(e.lease_owner == std::optional<std::string>("A"));
