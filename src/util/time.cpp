@@ -2,7 +2,6 @@
 
 #include <date/date.h>
 #include <date/ptz.h>
-#include <date/tz.h>
 
 #include <cctype>
 #include <chrono>
@@ -102,10 +101,6 @@ std::optional<TimeFields> parse_time_fields(std::string_view text) {
 
 namespace {
 
-bool is_posix_rule(const std::string& zone) {
-    return zone.find_first_of("0123456789") != std::string::npos;
-}
-
 // unique: the one offset. ambiguous: `first` is the earlier instant (the offset in force
 // before the clocks went back). nonexistent: `first` is the offset before the gap, so the
 // wall-clock time moves forward by the gap's length.
@@ -118,14 +113,11 @@ std::int64_t to_unix(const date::local_seconds& local, const date::local_info& i
 std::optional<std::int64_t> local_to_unix(const TimeFields& fields, const std::string& zone) {
     const date::local_seconds local = local_seconds_of(fields);
     try {
-        if (is_posix_rule(zone)) {
-            // A POSIX TZ rule needs no time-zone database: nothing is read from disk.
-            const Posix::time_zone rule{zone};
-            return to_unix(local, rule.get_info(local));
-        }
-        return to_unix(local, date::locate_zone(zone)->get_info(local));
+        // A POSIX TZ rule needs no time-zone database: nothing is read from disk.
+        const Posix::time_zone rule{zone};
+        return to_unix(local, rule.get_info(local));
     } catch (const std::exception&) {
-        return std::nullopt;  // unknown zone, bad rule, or unreadable tz database
+        return std::nullopt;  // not a valid POSIX TZ rule
     }
 }
 

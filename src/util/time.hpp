@@ -22,12 +22,15 @@ struct TimeFields {
 std::optional<TimeFields> parse_time_fields(std::string_view text);
 
 // Seconds since the Unix epoch (UTC) for wall-clock `fields` (zone designator ignored) in
-// `zone`: either a POSIX TZ rule ("CET-1CEST,M3.5.0,M10.5.0/3"; anything with a digit), which
-// is evaluated without touching the disk, or an IANA name ("Europe/Berlin"), which loads the
-// system time-zone database on first use (a few milliseconds: a directory scan). Across DST:
-// an ambiguous local time (clocks turned back) is the earlier instant; a nonexistent one
-// (clocks turned forward) is shifted forward by the length of the gap (02:30 becomes 03:30
-// new time). Returns nullopt when the zone is unknown or the database cannot be read.
+// `zone`, a POSIX TZ rule ("CET-1CEST,M3.5.0,M10.5.0/3", "UTC0"), evaluated without touching
+// the disk. IANA names ("Europe/Berlin") are deliberately not supported: the program only ever
+// needs Berlin time and UTC, and linking the time-zone database library (libdate-tz, a shared
+// library that brings in the shared C++ runtime) cost the one-process-per-mail filter about a
+// millisecond per process (docs/performance.md); test_time.cpp checks the Berlin rule against
+// the IANA zone for every hour around each DST switch from 2000 to 2037. Across DST: an
+// ambiguous local time (clocks turned back) is the earlier instant; a nonexistent one (clocks
+// turned forward) is shifted forward by the length of the gap (02:30 becomes 03:30 new time).
+// Returns nullopt when the rule is not a valid POSIX TZ rule.
 std::optional<std::int64_t> local_to_unix(const TimeFields& fields, const std::string& zone);
 
 // Seconds since the epoch for `text`: with its own zone designator when it has one, else as
