@@ -100,6 +100,11 @@ int cmd_mail(const Args& args) {
         options.path = config.db_path;
         options.busy_timeout_ms = config.busy_timeout_ms;
         options.durable = true;
+        // Every process rebuilds the WAL index by reading the whole kept WAL (SQLite cannot
+        // trust it once the last connection closed), so the filter keeps the WAL short:
+        // a checkpoint every few mails costs less than reading up to 256 frames every time
+        // (median 5.6 vs 5.8 ms per mail, docs/performance.md).
+        options.checkpoint_pages = 64;
         Store store(options);
         delivery->attach(store);
         IngestReport report = record_input(store, analysis, arrival, *raw);
