@@ -1,15 +1,22 @@
 // autodns-notify import PATH... : batch import of Maildir folders, Maildir++ trees, mbox files
 // and message files.
 //
-// Mails are taken in chunks: the main thread reads each mail and skips those whose exact bytes
-// were recorded before (so a second run over the same archive parses nothing), worker threads
-// analyse the rest, and the main thread records the chunk in one transaction. A kill at any
-// point loses nothing: committed chunks stay, the rest is imported by the next run. Files are
-// moved new/ -> cur/ (--mark-seen) only after their chunk is committed.
+// Mails are taken in chunks. Worker threads read each file, fingerprint it, skip it when its
+// exact bytes were recorded before (so a second run over the same archive parses nothing;
+// each worker asks the database through a read-only connection of its own), analyse it and
+// serialize its records; the main thread lists the files (and reads mbox files, which are
+// sequential) and records each analysed chunk in one transaction while the workers are busy
+// with the next. A kill at any point loses nothing: committed chunks stay, the rest is
+// imported by the next run. Files are moved new/ -> cur/ (--mark-seen) only after their chunk
+// is committed.
+#include <sys/stat.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <exception>
+#include <memory>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -31,10 +38,13 @@ struct Item {
     std::string locator;
     std::string path;  // file to mark seen, when in_new
     bool in_new = false;
+    bool to_read = false;     // raw is still to be read from `path` (by a worker)
+    std::string read_error;   // why the file could not be read (then nothing else is done)
     std::string raw;
     std::string sha;
     bool skip = false;  // already recorded by an earlier run
     Analysis analysis;
+    std::exception_ptr failure;  // what a worker could not do (a database error)
 };
 
 struct Totals {
@@ -44,6 +54,10 @@ struct Totals {
 
 constexpr std::size_t chunk_mails = 512;
 constexpr std::size_t chunk_bytes = 8u * 1024 * 1024;
+// During an import the WAL may grow to this many pages (64 MiB, the journal_size_limit) before
+// a commit copies it into the database: pages written by several chunks are then copied once,
+// and most chunks pay no checkpoint. The import checkpoints once more at the end.
+constexpr int import_checkpoint_pages = 16384;
 
 // Feeds the chunk loop from the archive entries, one mail at a time.
 class MailFeed {
@@ -51,12 +65,14 @@ class MailFeed {
     MailFeed(const std::vector<ArchiveEntry>& entries, std::function<void(const std::string&)> warn)
         : entries_(entries), warn_(std::move(warn)) {}
 
-    // Fills `item` (locator, path, raw); false at the end.
-    bool next(Item& item) {
+    // Fills `item`: locator, path and the raw bytes of an mbox message, or `to_read` and the
+    // file's size (`bytes`) for a file; false at the end.
+    bool next(Item& item, std::size_t& bytes) {
         for (;;) {
             if (mbox_) {
                 std::uint64_t index = 0, offset = 0;
                 if (mbox_->next(item.raw, index, offset)) {
+                    bytes = item.raw.size();
                     item.locator =
                         mbox_path_ + "#" + std::to_string(index) + "@" + std::to_string(offset);
                     item.path.clear();
@@ -77,14 +93,9 @@ class MailFeed {
                 }
                 continue;
             }
-            std::string error;
-            std::optional<std::string> raw = read_file(e.path, &error);
-            if (!raw) {
-                warn_(e.path + ": cannot read: " + error);
-                ++errors;
-                continue;
-            }
-            item.raw = std::move(*raw);
+            struct stat st {};
+            bytes = ::stat(e.path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+            item.to_read = true;
             item.locator = e.path;
             item.path = e.path;
             item.in_new = e.in_new;
@@ -102,8 +113,19 @@ class MailFeed {
     std::string mbox_path_;
 };
 
-void analyse_one(Item& item, const Config& config) {
-    if (item.skip) return;
+// A worker's whole part for one mail: read, fingerprint, skip when seen, analyse, serialize.
+void analyse_one(Item& item, const Config& config, Store& seen) {
+    if (item.to_read) {
+        std::optional<std::string> raw = read_file(item.path, &item.read_error);
+        if (!raw) return;
+        item.raw = std::move(*raw);
+    }
+    item.sha = sha256_hex(item.raw);
+    item.skip = seen.seen_raw(item.sha);
+    if (item.skip) {
+        std::string().swap(item.raw);
+        return;
+    }
     if (item.raw.size() > config.max_input_bytes) {
         item.analysis.verdict = Verdict::malformed;
         item.analysis.reason = "mail too large (" + std::to_string(item.raw.size()) +
@@ -112,14 +134,25 @@ void analyse_one(Item& item, const Config& config) {
     }
     item.analysis =
         analyze_mail(item.raw, config.mail_policy, config.mime_limits, config.parse_limits);
+    prepare_records(item.analysis);
 }
 
 // Background threads that analyse one chunk while the main thread records the previous one
 // and reads the next; the main thread then joins in on what is left (help_and_wait).
 class AnalysisPool {
   public:
-    AnalysisPool(unsigned threads, const Config& config) : config_(config) {
-        for (unsigned t = 0; t < threads; ++t) threads_.emplace_back([this] { run(); });
+    // `main_store` serves the main thread's lookups when it helps; each background thread
+    // opens a read-only connection of its own.
+    AnalysisPool(unsigned threads, const Config& config, Store& main_store,
+                 const StoreOptions& store_options)
+        : config_(config), main_store_(main_store) {
+        StoreOptions reader = store_options;
+        reader.read_only = true;
+        for (unsigned t = 0; t < threads; ++t) {
+            readers_.push_back(std::make_unique<Store>(reader));
+            Store* store = readers_.back().get();
+            threads_.emplace_back([this, store] { run(*store); });
+        }
     }
     ~AnalysisPool() {
         {
@@ -140,22 +173,28 @@ class AnalysisPool {
     }
 
     void help_and_wait() {
-        work();
+        work(main_store_);
         std::unique_lock<std::mutex> lock(mutex_);
         done_.wait(lock, [this] { return completed_ == items_->size(); });
     }
 
   private:
-    void work() {
+    void work(Store& seen) {
         std::vector<Item>& items = *items_;
         for (std::size_t i = next_++; i < items.size(); i = next_++) {
-            analyse_one(items[i], config_);
+            try {
+                analyse_one(items[i], config_, seen);
+            } catch (...) {
+                // A database error in the lookup: recorded with the item, rethrown by the main
+                // thread, which owns the error handling (exit status 75 and friends).
+                items[i].failure = std::current_exception();
+            }
             std::lock_guard<std::mutex> lock(mutex_);
             if (++completed_ == items.size()) done_.notify_all();
         }
     }
 
-    void run() {
+    void run(Store& store) {
         std::uint64_t seen = 0;
         for (;;) {
             {
@@ -164,11 +203,13 @@ class AnalysisPool {
                 if (stop_) return;
                 seen = generation_;
             }
-            work();
+            work(store);
         }
     }
 
     const Config& config_;
+    Store& main_store_;
+    std::vector<std::unique_ptr<Store>> readers_;
     std::vector<std::thread> threads_;
     std::mutex mutex_;
     std::condition_variable wake_, done_;
@@ -252,6 +293,7 @@ int cmd_import(const Args& args) {
     options.path = config.db_path;
     options.busy_timeout_ms = config.busy_timeout_ms;
     options.durable = true;
+    options.checkpoint_pages = import_checkpoint_pages;
     Store store(options);
     delivery.attach(store);
 
@@ -259,19 +301,17 @@ int cmd_import(const Args& args) {
                       !vm.count("no-progress") && Progress::stderr_is_terminal());
     MailFeed feed(entries, warn);
     Totals totals;
+    std::uint64_t read_errors = 0;
 
-    // Reads the next chunk: mails whose bytes were recorded before are marked skip and not
-    // kept in memory.
-    auto read_chunk = [&](std::vector<Item>& chunk) {
+    // Lists the next chunk (up to chunk_mails mails or chunk_bytes bytes); the workers read.
+    auto next_chunk = [&](std::vector<Item>& chunk) {
         chunk.clear();
         std::size_t bytes = 0;
         while (chunk.size() < chunk_mails && bytes < chunk_bytes) {
             Item item;
-            if (!feed.next(item)) break;
-            item.sha = sha256_hex(item.raw);
-            item.skip = store.seen_raw(item.sha);
-            if (item.skip) item.raw.clear();
-            bytes += item.raw.size();
+            std::size_t size = 0;
+            if (!feed.next(item, size)) break;
+            bytes += size;
             chunk.push_back(std::move(item));
         }
     };
@@ -281,6 +321,12 @@ int cmd_import(const Args& args) {
         store.begin_batch();
         try {
             for (Item& item : chunk) {
+                if (item.failure) std::rethrow_exception(item.failure);
+                if (!item.read_error.empty()) {
+                    warn(item.path + ": cannot read: " + item.read_error);
+                    ++read_errors;
+                    continue;
+                }
                 ++totals.mails;
                 if (item.skip) {
                     ++totals.skipped;
@@ -318,21 +364,24 @@ int cmd_import(const Args& args) {
     };
 
     // Three chunks in flight: `analysing` is worked on by the pool while the main thread
-    // records `analysed` and reads `next`.
-    AnalysisPool pool(jobs > 1 ? jobs - 1 : 0, config);
+    // records `analysed` and lists `next`, then helps with what is left of `analysing`.
+    AnalysisPool pool(jobs > 1 ? jobs - 1 : 0, config, store, options);
     std::vector<Item> analysed, analysing, next;
-    read_chunk(analysing);
+    next_chunk(analysing);
     while (!analysing.empty()) {
         pool.start(analysing);
         if (!analysed.empty()) record_chunk(analysed);
-        read_chunk(next);
+        next_chunk(next);
         pool.help_and_wait();
         std::swap(analysed, analysing);
         std::swap(analysing, next);
     }
     if (!analysed.empty()) record_chunk(analysed);
+    // Leave a short WAL behind: the next process to open the database (a mail filter, say)
+    // would otherwise rebuild its index from up to 64 MiB of WAL.
+    store.checkpoint();
     progress.finish();
-    totals.errors = feed.errors + listing_errors;
+    totals.errors = feed.errors + listing_errors + read_errors;
 
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

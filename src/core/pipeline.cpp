@@ -1,4 +1,5 @@
 #include "core/pipeline.hpp"
+#include "core/record_json.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -180,6 +181,14 @@ static void apply_policy(Analysis& a, const MailPolicy& policy) {
         a.reason = why;
         a.notifications.clear();
         a.payload.clear();
+    }
+}
+
+void prepare_records(Analysis& analysis) {
+    analysis.records.clear();
+    analysis.records.reserve(analysis.notifications.size());
+    for (const Notification& n : analysis.notifications) {
+        analysis.records.push_back(record_to_json(n));
     }
 }
 

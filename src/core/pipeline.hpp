@@ -35,7 +35,14 @@ struct Analysis {
     bool is_mail = false;              // raw input was a mail (else a bare payload)
     MailHeaders headers;               // when is_mail
     std::vector<std::string> defects;  // MIME defects that were covered, when is_mail
+    std::vector<std::string> records;  // record_to_json() of each notification, when made
+                                       // beforehand by prepare_records() (else the store
+                                       // makes them while it holds the write lock)
 };
+
+// Fills `records` for the notifications: batch import does this in its worker threads, so the
+// thread that writes to the database only binds strings.
+void prepare_records(Analysis& analysis);
 
 // True when `raw` starts like an RFC 5322 message (header field or mbox "From " line),
 // false for a bare JSON/XML payload or text.

@@ -448,14 +448,23 @@ class Store::Impl {
     // it is already durable in the WAL.
     void checkpoint_if_due() noexcept {
         if (wal_frames_ < options_.checkpoint_pages) return;
+        checkpoint_now();
+    }
+
+  public:
+    bool checkpoint_now() noexcept {
+        if (batch_ || options_.read_only) return false;
         busy_wait_ms_ = 0;
         int log = 0;
         int done = 0;
-        sqlite3_wal_checkpoint_v2(db_->getHandle(), "main", SQLITE_CHECKPOINT_TRUNCATE, &log,
-                                  &done);
+        const int rc = sqlite3_wal_checkpoint_v2(db_->getHandle(), "main",
+                                                 SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
         busy_wait_ms_ = options_.busy_timeout_ms;
         wal_frames_ = 0;
+        return rc == SQLITE_OK;
     }
+
+  private:
 
     // Waits for a lock in short naps until busy_timeout_ms has passed. SQLite's own handler
     // (sqlite3_busy_timeout) backs off to 100 ms naps, so with several short writers queueing
@@ -506,17 +515,22 @@ void Store::set_outbox_router(OutboxRouter router) {
 }
 
 IngestResult Store::ingest(const std::vector<Notification>& notifications, const Arrival& arrival,
-                           const std::string& raw_payload) {
+                           const std::string& raw_payload,
+                           const std::vector<std::string>* prepared_records) {
     IngestResult result;
     if (notifications.empty()) return result;
 
     // Everything that needs no lock is prepared before the transaction begins.
-    std::vector<std::string> records;
-    records.reserve(notifications.size());
     for (const Notification& n : notifications) {
         if (n.key.empty()) throw ItemError("notification without a key (assign_key not called)");
-        records.push_back(record_to_json(n));
     }
+    std::vector<std::string> made;
+    if (!prepared_records || prepared_records->size() != notifications.size()) {
+        made.reserve(notifications.size());
+        for (const Notification& n : notifications) made.push_back(record_to_json(n));
+        prepared_records = &made;
+    }
+    const std::vector<std::string>& records = *prepared_records;
     const std::string received_at =
         arrival.received_at.empty() ? now_iso_utc() : arrival.received_at;
     const std::string channel = channel_name(arrival.channel);
@@ -603,6 +617,10 @@ bool Store::seen_raw(const std::string& raw_sha256) {
         s->bind(1, raw_sha256);
         return s->executeStep() && s->getColumn(0).getInt() != 0;
     });
+}
+
+bool Store::checkpoint() {
+    return impl_->checkpoint_now();
 }
 
 void Store::begin_batch() {

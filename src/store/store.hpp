@@ -123,9 +123,11 @@ class Store {
     // Records the notifications of one arrival: each new key is inserted with its record and
     // the raw payload it came from, every one gets a receipt row, new ones get outbox rows.
     // An empty list writes nothing. A notification without a key throws ItemError before
-    // anything is written.
+    // anything is written. `records`, when given, holds record_to_json() of each notification
+    // made beforehand (import makes them in its worker threads); else ingest makes them.
     IngestResult ingest(const std::vector<Notification>& notifications, const Arrival& arrival,
-                        const std::string& raw_payload);
+                        const std::string& raw_payload,
+                        const std::vector<std::string>* records = nullptr);
 
     // Keeps the raw bytes of an input that is not (or not trusted as) a notification.
     void quarantine(const Arrival& arrival, const std::string& raw, const std::string& reason);
@@ -133,6 +135,11 @@ class Store {
     // True when an input with this raw fingerprint was already recorded (as receipt or
     // quarantine row): import skips it before parsing.
     bool seen_raw(const std::string& raw_sha256);
+
+    // Copies the WAL into the database file and truncates the WAL now, whatever its size
+    // (import, which lets the WAL grow during the run, calls it at the end). Best effort:
+    // false when a reader or writer in another process kept it from finishing.
+    bool checkpoint();
 
     // Batching for import: between begin_batch() and commit_batch() every ingest/quarantine
     // joins one transaction. Without them each call commits on its own.

@@ -41,6 +41,11 @@ expect_contains "mbox unquoting" "$(sql "$DB" "select raw from quarantine")" $'\
 out=$("$BIN" import --db "$T/demo.sqlite" --json "$SRC/samples/maildir")
 expect_contains "sample Maildir" "$out" '"mails":229,"notifications":219,"new":182,"duplicate":37,"quarantined":10,"skipped":0,"errors":0'
 
+# The import lets the WAL grow while it runs, then checkpoints: what it leaves behind is an
+# empty WAL, so the next process (a mail filter) has nothing to read back.
+expect_eq "WAL truncated after import" "$(stat -c %s "$T/demo.sqlite-wal")" 0
+expect_eq "records readable after the checkpoint" "$(sql "$T/demo.sqlite" 'select count(*) from notifications')" 182
+
 # A missing path is reported and the exit status says so.
 set +e; "$BIN" import --db "$DB" "$T/nonexistent" >/dev/null 2>"$T/stderr"; status=$?; set -e
 expect_eq "missing path exit" "$status" 1
