@@ -39,6 +39,7 @@ struct Item {
     std::string path;  // file to mark seen, when in_new
     bool in_new = false;
     bool to_read = false;     // raw is still to be read from `path` (by a worker)
+    std::size_t size = 0;     // the file's size when listed
     std::string read_error;   // why the file could not be read (then nothing else is done)
     std::string raw;
     std::string sha;
@@ -95,6 +96,7 @@ class MailFeed {
             }
             struct stat st {};
             bytes = ::stat(e.path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+            item.size = bytes;
             item.to_read = true;
             item.locator = e.path;
             item.path = e.path;
@@ -116,7 +118,7 @@ class MailFeed {
 // A worker's whole part for one mail: read, fingerprint, skip when seen, analyse, serialize.
 void analyse_one(Item& item, const Config& config, Store& seen) {
     if (item.to_read) {
-        std::optional<std::string> raw = read_file(item.path, &item.read_error);
+        std::optional<std::string> raw = read_file(item.path, &item.read_error, item.size);
         if (!raw) return;
         item.raw = std::move(*raw);
     }
@@ -203,7 +205,16 @@ class AnalysisPool {
                 if (stop_) return;
                 seen = generation_;
             }
+            // One read snapshot per chunk for the fingerprint lookups.
+            bool reading = false;
+            try {
+                store.begin_read();
+                reading = true;
+            } catch (...) {
+                // Each lookup then runs on its own; its error, if any, reaches the main thread.
+            }
             work(store);
+            if (reading) store.end_read();
         }
     }
 

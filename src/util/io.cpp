@@ -14,18 +14,25 @@ std::string errno_text(int error) {
     return std::strerror(error);
 }
 
-std::optional<std::string> read_file(const std::string& path, std::string* error) {
+std::optional<std::string> read_file(const std::string& path, std::string* error,
+                                     std::size_t expected_size) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (error) *error = errno_text(errno);
         return std::nullopt;
     }
+    if (expected_size == unknown_size) {
+        struct stat st {};
+        expected_size = ::fstat(fd, &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+    }
+    // Read straight into the string: room for the expected size plus one byte, so that a file
+    // of the expected size ends with a read that returns 0 and no reallocation.
     std::string data;
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
-    char buffer[65536];
+    data.resize(expected_size + 1);
+    std::size_t used = 0;
     for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (used == data.size()) data.resize(data.size() * 2 + 65536);
+        const ssize_t n = ::read(fd, &data[used], data.size() - used);
         if (n == 0) break;
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -33,9 +40,10 @@ std::optional<std::string> read_file(const std::string& path, std::string* error
             ::close(fd);
             return std::nullopt;
         }
-        data.append(buffer, static_cast<std::size_t>(n));
+        used += static_cast<std::size_t>(n);
     }
     ::close(fd);
+    data.resize(used);
     return data;
 }
 
