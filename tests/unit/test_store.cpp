@@ -588,6 +588,62 @@ TEST_CASE("store: the WAL is checkpointed and truncated once it is large", "[sto
     CHECK(store.counts().notifications == 60);
 }
 
+TEST_CASE("store: checkpoint() empties a large WAL at once", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("c.sqlite");
+    StoreOptions o = options_for(path);
+    o.checkpoint_pages = 1 << 20;  // as import: never by itself
+    Store store(o);
+    for (int i = 0; i < 40; ++i) {
+        store.ingest({make_notification(i)}, make_arrival(Channel::mail, "m"),
+                     std::string(6000, char('a' + i % 26)));
+    }
+    REQUIRE(fs::file_size(path + "-wal") > std::uintmax_t(40 * 6000));
+    CHECK(store.checkpoint());
+    CHECK(fs::file_size(path + "-wal") == 0);
+    CHECK(fs::file_size(path) > std::uintmax_t(40 * 6000));
+    RawDb raw(path);
+    CHECK(raw.scalar("SELECT count(*) FROM notifications") == 40);
+    // Not inside a batch: the batch's uncommitted pages must not be copied.
+    store.begin_batch();
+    store.ingest({make_notification(100)}, make_arrival(Channel::mail, "m"), "x");
+    CHECK_FALSE(store.checkpoint());
+    store.commit_batch();
+}
+
+TEST_CASE("store: ingest stores the records it is given, else makes them", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("r.sqlite");
+    Store store(options_for(path));
+    const Notification a = make_notification(1), b = make_notification(2);
+    const std::vector<std::string> prepared = {record_to_json(a)};
+    store.ingest({a}, make_arrival(Channel::mail, "m"), "raw", &prepared);
+    // A list that does not match the notifications is not used.
+    const std::vector<std::string> wrong = {"{}", "{}"};
+    store.ingest({b}, make_arrival(Channel::mail, "m"), "raw", &wrong);
+    RawDb raw(path);
+    CHECK(raw.text("SELECT record FROM notifications WHERE key = 'id:1'") == prepared[0]);
+    CHECK(raw.text("SELECT record FROM notifications WHERE key = 'id:2'") == record_to_json(b));
+}
+
+TEST_CASE("store: a read transaction sees one snapshot until it ends", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("snap.sqlite");
+    Store writer(options_for(path));
+    StoreOptions ro = options_for(path);
+    ro.read_only = true;
+    Store reader(ro);
+    const std::string first = "first mail", second = "second mail";
+    writer.ingest({make_notification(1)}, make_arrival(Channel::mail, "m", first), first);
+    reader.begin_read();
+    CHECK(reader.seen_raw(sha256_hex(first)));
+    writer.ingest({make_notification(2)}, make_arrival(Channel::mail, "m", second), second);
+    CHECK_FALSE(reader.seen_raw(sha256_hex(second)));  // committed after the snapshot
+    reader.end_read();
+    CHECK(reader.seen_raw(sha256_hex(second)));
+    reader.end_read();  // no transaction open: nothing happens
+}
+
 TEST_CASE("store: a database locked past the busy timeout fails temporarily, writes nothing",
           "[store]") {
     TempDir dir;
