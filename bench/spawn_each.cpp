@@ -1,7 +1,8 @@
 // spawn_each: per-message cost of a one-process-per-mail filter, as an MDA sees it.
 // Runs COMMAND once per file in a Maildir (stdin = the file), timing each run from spawn to
 // exit. Prints count, failures, median, p90 and mean in milliseconds as JSON.
-//   spawn_each [--limit N] MAILDIR -- COMMAND [ARGS...]
+//   spawn_each [--offset K] [--limit N] MAILDIR -- COMMAND [ARGS...]
+// (--offset K: skip the first K files, in name order)
 #include <dirent.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -20,14 +21,19 @@
 extern char** environ;
 
 int main(int argc, char** argv) {
-    std::size_t limit = 1000;
+    std::size_t limit = 1000, offset = 0;
     int i = 1;
+    if (i + 1 < argc && std::strcmp(argv[i], "--offset") == 0) {
+        offset = std::strtoul(argv[i + 1], nullptr, 10);
+        i += 2;
+    }
     if (i + 1 < argc && std::strcmp(argv[i], "--limit") == 0) {
         limit = std::strtoul(argv[i + 1], nullptr, 10);
         i += 2;
     }
     if (i + 2 >= argc || std::strcmp(argv[i + 1], "--") != 0) {
-        std::fprintf(stderr, "usage: spawn_each [--limit N] MAILDIR -- COMMAND [ARGS...]\n");
+        std::fprintf(stderr,
+                     "usage: spawn_each [--offset K] [--limit N] MAILDIR -- COMMAND [ARGS...]\n");
         return 64;
     }
     const std::string maildir = argv[i];
@@ -43,6 +49,7 @@ int main(int argc, char** argv) {
         closedir(d);
     }
     std::sort(files.begin(), files.end());
+    files.erase(files.begin(), files.begin() + static_cast<long>(std::min(offset, files.size())));
     if (files.size() > limit) files.resize(limit);
     std::vector<double> ms;
     int failures = 0;
