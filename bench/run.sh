@@ -45,8 +45,26 @@ for n in "${counts[@]}"; do
   record "{\"what\": \"read_files\", \"mails\": $n, \"result\": $read_json}"
 
   rm -f "$work/ours-$n.sqlite"*
+  # The WAL's largest size during the import (sampled every 50 ms): the import lets it grow to
+  # about 64 MiB before a checkpoint, and leaves it empty.
+  wal=$work/ours-$n.sqlite-wal
+  rm -f "$work/wal-stop"
+  "$py" -c '
+import os, sys, time
+wal, stop, out = sys.argv[1:4]
+largest = 0
+while not os.path.exists(stop):
+    try:
+        largest = max(largest, os.stat(wal).st_size)
+    except OSError:
+        pass
+    time.sleep(0.05)
+open(out, "w").write(str(largest))
+' "$wal" "$work/wal-stop" "$work/wal-max" &
+  sampler=$!
   out=$(python3 bench/measure.py "$bin" import --db "$work/ours-$n.sqlite" --json --no-progress "$md")
-  record "{\"what\": \"import\", \"mails\": $n, \"measure\": $(echo "$out" | sed -n 1p), \"summary\": $(echo "$out" | sed -n 2p)}"
+  touch "$work/wal-stop"; wait "$sampler"; rm -f "$work/wal-stop"
+  record "{\"what\": \"import\", \"mails\": $n, \"measure\": $(echo "$out" | sed -n 1p), \"summary\": $(echo "$out" | sed -n 2p), \"wal_max_bytes\": $(cat "$work/wal-max"), \"wal_end_bytes\": $(stat -c %s "$wal")}"
   verify=$(python3 "$shared/bench/verify_db.py" --truth "$md.truth.jsonl" --db "$work/ours-$n.sqlite" --query "$query" || true)
   record "{\"what\": \"verify\", \"mails\": $n, \"result\": \"$verify\"}"
 
@@ -85,16 +103,17 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 by = {}
 for r in rows:
     by.setdefault(r.get("mails"), {})[r["what"]] = r
-print("\n| mails | read files s | import s | mails/s | peer s | peer mails/s | x peer | x read | peak RSS MB | rerun s |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("\n| mails | read files s | import s | mails/s | peer s | peer mails/s | x peer | x read | peak RSS MB | largest WAL MB | rerun s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for n, d in by.items():
     if n is None or "import" not in d:
         continue
     rs = d["read_files"]["result"]["seconds"]
     im = d["import"]["measure"]; ps = d["peer_import"]["measure"]["seconds"]
-    print("| %d | %.2f | %.2f | %.0f | %.2f | %.0f | %.1f | %.1f | %.1f | %.2f |" % (
+    print("| %d | %.2f | %.2f | %.0f | %.2f | %.0f | %.1f | %.1f | %.1f | %.0f (%d at the end) | %.2f |" % (
         n, rs, im["seconds"], n / im["seconds"], ps, n / ps, ps / im["seconds"],
-        im["seconds"] / rs, im["max_rss_kb"] / 1024, d["import_again"]["measure"]["seconds"]))
+        im["seconds"] / rs, im["max_rss_kb"] / 1024, d["import"]["wal_max_bytes"] / 2**20,
+        d["import"]["wal_end_bytes"], d["import_again"]["measure"]["seconds"]))
 import statistics
 for what in ("mail_filter", "spawn_floor", "durable_insert_floor", "peer_mail_filter"):
     rs = [r["result"] for r in rows if r["what"] == what]

@@ -87,7 +87,6 @@ inline constexpr int latest_version = static_cast<int>(sizeof migrations / sizeo
 // Statements the store prepares once per connection and reuses.
 enum class Query : std::size_t {
     begin_immediate,
-    begin_deferred,
     commit,
     insert_notification,
     insert_receipt,
@@ -109,8 +108,6 @@ enum class Query : std::size_t {
 inline constexpr const char* query_texts[] = {
     // begin_immediate
     "BEGIN IMMEDIATE",
-    // begin_deferred (a read transaction)
-    "BEGIN",
     // commit
     "COMMIT",
     // insert_notification: changes() == 1 when the key is new

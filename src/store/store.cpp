@@ -302,15 +302,6 @@ class Store::Impl {
 
     bool in_batch() const { return batch_; }
 
-    // Ends a read transaction; it holds no changes, so a failed COMMIT is simply rolled back.
-    void end_read() noexcept {
-        sqlite3* handle = db_->getHandle();
-        if (sqlite3_get_autocommit(handle) != 0) return;
-        if (sqlite3_exec(handle, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-            rollback_quietly();
-        }
-    }
-
     int schema_version() {
         return read("reading the schema version",
                     [&] { return db_->execAndGet("PRAGMA user_version").getInt(); });
@@ -626,17 +617,6 @@ bool Store::seen_raw(const std::string& raw_sha256) {
         s->bind(1, raw_sha256);
         return s->executeStep() && s->getColumn(0).getInt() != 0;
     });
-}
-
-void Store::begin_read() {
-    impl_->read("beginning a read transaction", [&] {
-        auto s = impl_->statement(Query::begin_deferred);
-        s->exec();
-    });
-}
-
-void Store::end_read() noexcept {
-    impl_->end_read();
 }
 
 bool Store::checkpoint() {

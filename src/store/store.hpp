@@ -136,11 +136,6 @@ class Store {
     // quarantine row): import skips it before parsing.
     bool seen_raw(const std::string& raw_sha256);
 
-    // A read transaction around many lookups (seen_raw): one snapshot and one set of WAL read
-    // locks instead of one per lookup. Not inside a batch.
-    void begin_read();
-    void end_read() noexcept;
-
     // Copies the WAL into the database file and truncates the WAL now, whatever its size
     // (import, which lets the WAL grow during the run, calls it at the end). Best effort:
     // false when a reader or writer in another process kept it from finishing.

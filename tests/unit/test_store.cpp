@@ -626,24 +626,6 @@ TEST_CASE("store: ingest stores the records it is given, else makes them", "[sto
     CHECK(raw.text("SELECT record FROM notifications WHERE key = 'id:2'") == record_to_json(b));
 }
 
-TEST_CASE("store: a read transaction sees one snapshot until it ends", "[store]") {
-    TempDir dir;
-    const std::string path = dir.file("snap.sqlite");
-    Store writer(options_for(path));
-    StoreOptions ro = options_for(path);
-    ro.read_only = true;
-    Store reader(ro);
-    const std::string first = "first mail", second = "second mail";
-    writer.ingest({make_notification(1)}, make_arrival(Channel::mail, "m", first), first);
-    reader.begin_read();
-    CHECK(reader.seen_raw(sha256_hex(first)));
-    writer.ingest({make_notification(2)}, make_arrival(Channel::mail, "m", second), second);
-    CHECK_FALSE(reader.seen_raw(sha256_hex(second)));  // committed after the snapshot
-    reader.end_read();
-    CHECK(reader.seen_raw(sha256_hex(second)));
-    reader.end_read();  // no transaction open: nothing happens
-}
-
 TEST_CASE("store: a database locked past the busy timeout fails temporarily, writes nothing",
           "[store]") {
     TempDir dir;
