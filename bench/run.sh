@@ -22,10 +22,7 @@ peer_filter_runs=${PEER_FILTER_RUNS:-200}
 py=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 
 cmake --build "$build" --target autodns-notify bench_read_files bench_spawn_each bench_durable_insert -j "$(nproc)" >/dev/null
-# The programs as installed (cmake --install --strip, as docs/user-guide.md installs them):
-# the build tree's copy carries debugging information, which makes every start slower.
-cmake --install "$build" --prefix "$work/prefix" --strip >/dev/null
-bin=$work/prefix/bin/autodns-notify
+bin=$root/$build/autodns-notify
 mkdir -p "$work"
 results=$work/results.jsonl
 : >"$results"
