@@ -359,7 +359,7 @@ int cmd_import(const Args& args) {
         }
         if (mark) {
             for (const Item& item : chunk) {
-                if (!item.in_new) continue;
+                if (!item.in_new || !item.read_error.empty()) continue;  // not imported
                 if (std::string why = mark_seen(item.path); !why.empty()) {
                     warn(item.path + ": " + why);
                 }

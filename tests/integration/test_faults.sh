@@ -23,16 +23,18 @@ chmod -R a+rX "$T/md"
 # --- Permissions (as an unprivileged user: root ignores permission bits). ---
 if ((${#as_nobody[@]})); then
   # A mail file the user cannot read (the import's workers read the files): reported by name,
-  # counted as an error (exit 1), and every other mail imported.
+  # counted as an error (exit 1), left in new/ by --mark-seen, and every other mail imported.
   mkdir "$T/holes" "$T/holes-db"; chmod 777 "$T/holes-db"
-  cp -r "$T/md/." "$T/holes/"; chmod -R a+rX "$T/holes"
+  cp -r "$T/md/." "$T/holes/"; chmod -R a+rX "$T/holes"; chmod 777 "$T/holes/new" "$T/holes/cur"
   victim=$(ls "$T/holes/new" | sed -n 7p)
   chmod 000 "$T/holes/new/$victim"
-  run "${as_nobody[@]}" "$BIN" import --json --db "$T/holes-db/notify.sqlite" "$T/holes"
+  run "${as_nobody[@]}" "$BIN" import --json --mark-seen --db "$T/holes-db/notify.sqlite" "$T/holes"
   expect_eq "import, unreadable file: exit" "$status" 1
   expect_contains "import, unreadable file: the others" "$(cat "$T/stdout")" '"mails":39,'
   expect_contains "import, unreadable file: counted" "$(cat "$T/stdout")" '"errors":1'
   expect_contains "import, unreadable file: named" "$(cat "$T/stderr")" "$victim: cannot read"
+  expect_eq "import, unreadable file: left in new/" "$(ls "$T/holes/new")" "$victim"
+  expect_eq "import, unreadable file: the others marked seen" "$(ls "$T/holes/cur" | grep -c ':2,S$')" 39
 
   # Unwritable directory, database not yet there: nothing can be created.
   mkdir "$T/closed"; chmod 755 "$T/closed"
