@@ -16,8 +16,8 @@
 #include <condition_variable>
 #include <cstdio>
 #include <exception>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -38,9 +38,9 @@ struct Item {
     std::string locator;
     std::string path;  // file to mark seen, when in_new
     bool in_new = false;
-    bool to_read = false;     // raw is still to be read from `path` (by a worker)
-    std::size_t size = 0;     // the file's size when listed
-    std::string read_error;   // why the file could not be read (then nothing else is done)
+    bool to_read = false;    // raw is still to be read from `path` (by a worker)
+    std::size_t size = 0;    // the file's size when listed
+    std::string read_error;  // why the file could not be read (then nothing else is done)
     std::string raw;
     std::string sha;
     bool skip = false;  // already recorded by an earlier run

@@ -15,8 +15,8 @@ IngestReport record_input(Store& store, const Analysis& analysis, const Arrival&
                           std::string_view raw) {
     IngestReport report;
     if (analysis.verdict == Verdict::notifications) {
-        IngestResult r = store.ingest(analysis.notifications, arrival, analysis.payload,
-                                      &analysis.records);
+        IngestResult r =
+            store.ingest(analysis.notifications, arrival, analysis.payload, &analysis.records);
         report.outcome = r.outcome;
         report.new_count = r.new_count;
         report.duplicate_count = r.duplicate_count;

@@ -465,7 +465,6 @@ class Store::Impl {
     }
 
   private:
-
     // Waits for a lock in short naps until busy_timeout_ms has passed. SQLite's own handler
     // (sqlite3_busy_timeout) backs off to 100 ms naps, so with several short writers queueing
     // for the WAL write lock most of the time went to sleeping past a lock already free.

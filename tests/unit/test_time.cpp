@@ -12,9 +12,9 @@ const char* const berlin_rule = "CET-1CEST,M3.5.0,M10.5.0/3";
 // The reference: the system's IANA time-zone database (through libdate-tz, linked into the
 // tests only), with the same choice for ambiguous and nonexistent local times.
 std::optional<std::int64_t> iana_local_to_unix(const TimeFields& f, const char* zone) {
-    const date::local_seconds local =
-        date::local_days{date::year{f.year} / f.month / f.day} + std::chrono::hours{f.hour} +
-        std::chrono::minutes{f.minute} + std::chrono::seconds{f.second};
+    const date::local_seconds local = date::local_days{date::year{f.year} / f.month / f.day} +
+                                      std::chrono::hours{f.hour} + std::chrono::minutes{f.minute} +
+                                      std::chrono::seconds{f.second};
     const date::local_info info = date::locate_zone(zone)->get_info(local);
     return static_cast<std::int64_t>((local.time_since_epoch() - info.first.offset).count());
 }
