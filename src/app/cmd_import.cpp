@@ -39,7 +39,7 @@ struct Item {
     std::string path;  // file to mark seen, when in_new
     bool in_new = false;
     bool to_read = false;    // raw is still to be read from `path` (by a worker)
-    std::size_t size = 0;    // the file's size when listed
+    std::size_t size = 0;    // bytes: the file's size when listed, or the mbox message's
     std::string read_error;  // why the file could not be read (then nothing else is done)
     std::string raw;
     std::string sha;
@@ -66,14 +66,14 @@ class MailFeed {
     MailFeed(const std::vector<ArchiveEntry>& entries, std::function<void(const std::string&)> warn)
         : entries_(entries), warn_(std::move(warn)) {}
 
-    // Fills `item`: locator, path and the raw bytes of an mbox message, or `to_read` and the
-    // file's size (`bytes`) for a file; false at the end.
-    bool next(Item& item, std::size_t& bytes) {
+    // Fills `item`: locator, path, size, and the raw bytes of an mbox message or `to_read` for
+    // a file; false at the end.
+    bool next(Item& item) {
         for (;;) {
             if (mbox_) {
                 std::uint64_t index = 0, offset = 0;
                 if (mbox_->next(item.raw, index, offset)) {
-                    bytes = item.raw.size();
+                    item.size = item.raw.size();
                     item.locator =
                         mbox_path_ + "#" + std::to_string(index) + "@" + std::to_string(offset);
                     item.path.clear();
@@ -95,8 +95,7 @@ class MailFeed {
                 continue;
             }
             struct stat st {};
-            bytes = ::stat(e.path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
-            item.size = bytes;
+            item.size = ::stat(e.path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
             item.to_read = true;
             item.locator = e.path;
             item.path = e.path;
@@ -139,8 +138,9 @@ void analyse_one(Item& item, const Config& config, Store& seen) {
     prepare_records(item.analysis);
 }
 
-// Background threads that analyse one chunk while the main thread records the previous one
-// and reads the next; the main thread then joins in on what is left (help_and_wait).
+// Background threads that work on one chunk (analyse_one) while the main thread records the
+// previous one and lists the next; the main thread then joins in on what is left
+// (help_and_wait).
 class AnalysisPool {
   public:
     // `main_store` serves the main thread's lookups when it helps; each background thread
@@ -314,9 +314,8 @@ int cmd_import(const Args& args) {
         std::size_t bytes = 0;
         while (chunk.size() < chunk_mails && bytes < chunk_bytes) {
             Item item;
-            std::size_t size = 0;
-            if (!feed.next(item, size)) break;
-            bytes += size;
+            if (!feed.next(item)) break;
+            bytes += item.size;
             chunk.push_back(std::move(item));
         }
     };

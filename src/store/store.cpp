@@ -302,6 +302,20 @@ class Store::Impl {
 
     bool in_batch() const { return batch_; }
 
+    // The TRUNCATE checkpoint described at checkpoint_if_due(), now (Store::checkpoint()).
+    // Never inside a batch: its pages are not committed yet.
+    bool checkpoint_now() noexcept {
+        if (batch_ || options_.read_only) return false;
+        busy_wait_ms_ = 0;
+        int log = 0;
+        int done = 0;
+        const int rc = sqlite3_wal_checkpoint_v2(db_->getHandle(), "main",
+                                                 SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+        busy_wait_ms_ = options_.busy_timeout_ms;
+        wal_frames_ = 0;
+        return rc == SQLITE_OK;
+    }
+
     int schema_version() {
         return read("reading the schema version",
                     [&] { return db_->execAndGet("PRAGMA user_version").getInt(); });
@@ -451,20 +465,6 @@ class Store::Impl {
         checkpoint_now();
     }
 
-  public:
-    bool checkpoint_now() noexcept {
-        if (batch_ || options_.read_only) return false;
-        busy_wait_ms_ = 0;
-        int log = 0;
-        int done = 0;
-        const int rc = sqlite3_wal_checkpoint_v2(db_->getHandle(), "main",
-                                                 SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
-        busy_wait_ms_ = options_.busy_timeout_ms;
-        wal_frames_ = 0;
-        return rc == SQLITE_OK;
-    }
-
-  private:
     // Waits for a lock in short naps until busy_timeout_ms has passed. SQLite's own handler
     // (sqlite3_busy_timeout) backs off to 100 ms naps, so with several short writers queueing
     // for the WAL write lock most of the time went to sleeping past a lock already free.
