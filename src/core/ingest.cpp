@@ -37,7 +37,7 @@ IngestReport record_input(Store& store, const Analysis& analysis, const Arrival&
                             ? analysis.reason
                             : report.reason + ": " + analysis.reason;
     }
-    store.quarantine(arrival, std::string(raw), report.reason);
+    store.quarantine(arrival, raw, report.reason);
     report.outcome = IngestOutcome::quarantined;
     report.summary = "quarantined (" + report.reason + ")";
     return report;

@@ -138,8 +138,11 @@ void bind_optional(SQLite::Statement& s, int index, const std::optional<std::str
     }
 }
 
-void bind_blob(SQLite::Statement& s, int index, const std::string& bytes) {
-    s.bind(index, static_cast<const void*>(bytes.data()), static_cast<int>(bytes.size()));
+// Binds without a copy (SQLITE_STATIC): every caller executes the statement while `bytes`
+// lives, and the next use of a cached statement clears its bindings first. A raw mail can be
+// as large as the input limit (64 MiB by default); a copy here was one more such buffer.
+void bind_blob(SQLite::Statement& s, int index, std::string_view bytes) {
+    s.bindNoCopy(index, static_cast<const void*>(bytes.data()), static_cast<int>(bytes.size()));
 }
 
 std::string column_text(const SQLite::Column& c) {
@@ -593,7 +596,7 @@ IngestResult Store::ingest(const std::vector<Notification>& notifications, const
     return result;
 }
 
-void Store::quarantine(const Arrival& arrival, const std::string& raw, const std::string& reason) {
+void Store::quarantine(const Arrival& arrival, std::string_view raw, const std::string& reason) {
     const std::string received_at =
         arrival.received_at.empty() ? now_iso_utc() : arrival.received_at;
     impl_->write("quarantining an input", [&] {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/notification.hpp"
@@ -129,8 +130,9 @@ class Store {
                         const std::string& raw_payload,
                         const std::vector<std::string>* records = nullptr);
 
-    // Keeps the raw bytes of an input that is not (or not trusted as) a notification.
-    void quarantine(const Arrival& arrival, const std::string& raw, const std::string& reason);
+    // Keeps the raw bytes of an input that is not (or not trusted as) a notification. `raw` is
+    // bound as it is, without a copy: it may be as large as the input limit.
+    void quarantine(const Arrival& arrival, std::string_view raw, const std::string& reason);
 
     // True when an input with this raw fingerprint was already recorded (as receipt or
     // quarantine row): import skips it before parsing.

@@ -49,6 +49,15 @@ std::optional<std::string> read_file(const std::string& path, std::string* error
 
 std::optional<std::string> read_stream(std::FILE* stream, std::string* error) {
     std::string data;
+    // A regular file (an MDA that hands over a spool file) is read into a buffer of its size;
+    // a pipe's buffer doubles as it fills.
+    struct stat st {};
+    if (::fstat(::fileno(stream), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        const off_t position = ::lseek(::fileno(stream), 0, SEEK_CUR);
+        if (position >= 0 && position <= st.st_size) {
+            data.reserve(static_cast<std::size_t>(st.st_size - position) + 1);
+        }
+    }
     char buffer[65536];
     for (;;) {
         const std::size_t n = std::fread(buffer, 1, sizeof buffer, stream);
