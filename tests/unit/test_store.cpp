@@ -25,6 +25,7 @@
 #include "core/notification.hpp"
 #include "core/record_json.hpp"
 #include "store/store.hpp"
+#include "util/prefault.hpp"
 
 using namespace autodns;
 namespace fs = std::filesystem;
@@ -1023,4 +1024,16 @@ TEST_CASE("store: processes creating the same new database at once all succeed",
         CHECK(store.schema_version() == Store::latest_schema_version());
         CHECK(store.counts().notifications == 8);
     }
+}
+
+TEST_CASE("store: SQLite maps the WAL index through the populating mmap", "[store]") {
+    // src/util/prefault.hpp; tests/unit/test_prefault.cpp shows what that mmap does.
+    TempDir dir;
+    Store store(options_for(dir.file("shm.sqlite")));
+    CHECK(store.schema_version() > 0);
+    sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
+    REQUIRE(vfs != nullptr);
+    REQUIRE(vfs->xGetSystemCall != nullptr);
+    CHECK(vfs->xGetSystemCall(vfs, "mmap") ==
+          reinterpret_cast<sqlite3_syscall_ptr>(&mmap_populating_shared_writes));
 }
