@@ -115,6 +115,16 @@ else
   expect_eq "parse: code not prefaulted (${parse_code}%)" "$((parse_code < 95))" 1
   expect_eq "parse: heap not grown ahead (${parse_heap} KiB)" "$((parse_heap < 256))" 1
 fi
+# Start-up: libm is not loaded; its functions are bound at their first use
+# (src/util/lazy_libm.cpp). Only in the build whose program links its C++ run-time in, without
+# sanitizers; the others link libm as usual.
+needed=$(readelf -d "$BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+if [[ "$needed" == *libstdc++* ]] || grep -q -a -m1 __asan_init "$BIN"; then
+  echo "skip: libm is linked as usual in this build ($needed)"
+else
+  expect_eq "libm not among the needed libraries ($needed)" "$([[ "$needed" == *libm.so* ]] && echo yes || echo no)" no
+fi
+
 expect_eq "prefaulted filter stored" \
   "$(sql "$T/prefault.sqlite" 'select count(*) from notifications where id=9000005')" 1
 
