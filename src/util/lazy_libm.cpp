@@ -29,8 +29,9 @@ Function lookup(const char* name) {
     void* symbol = handle ? ::dlsym(handle, name) : nullptr;
     if (symbol == nullptr) {
         // Only a broken installation gets here; there is no way to compute the value.
+        const char* why = ::dlerror();
         std::fprintf(stderr, "autodns-notify: cannot load %s from libm.so.6: %s\n", name,
-                     ::dlerror());
+                     why ? why : "not found");
         std::abort();
     }
     return reinterpret_cast<Function>(symbol);

@@ -25,8 +25,15 @@ constexpr int MADV_POPULATE_READ = 22;
 constexpr int MADV_POPULATE_WRITE = 23;
 #endif
 
-bool populate(std::uintptr_t start, std::uintptr_t end, int advice) {
+std::uintptr_t page_size() {
     static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    return page;
+}
+
+// madvise on the whole pages of [start, end); false when the kernel refuses (no such range, or
+// a kernel before 5.14).
+bool populate(std::uintptr_t start, std::uintptr_t end, int advice) {
+    const std::uintptr_t page = page_size();
     start &= ~(page - 1);
     end = (end + page - 1) & ~(page - 1);
     if (end <= start) return true;
@@ -52,7 +59,7 @@ bool wanted(const char* name) {
 int populate_object(dl_phdr_info* info, std::size_t, void* data) {
     auto& result = *static_cast<PrefaultResult*>(data);
     if (!wanted(info->dlpi_name)) return 0;
-    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const std::uintptr_t page = page_size();
     // The start of the writable segment that the dynamic loader made read-only after
     // relocating (PT_GNU_RELRO, whole pages): it can only be populated for reading.
     std::uintptr_t relro_start = 0, relro_end = 0;
@@ -84,16 +91,12 @@ int populate_object(dl_phdr_info* info, std::size_t, void* data) {
 
 }  // namespace
 
-bool populate_pages(void* address, std::size_t length, bool for_writing) noexcept {
-    const auto start = reinterpret_cast<std::uintptr_t>(address);
-    return populate(start, start + length, for_writing ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
-}
-
 void* mmap_populating_shared_writes(void* address, std::size_t length, int protection, int flags,
                                     int fd, off_t offset) noexcept {
     void* mapped = ::mmap(address, length, protection, flags, fd, offset);
     if (mapped != MAP_FAILED && (protection & PROT_WRITE) && (flags & MAP_SHARED)) {
-        populate_pages(mapped, length, true);
+        const auto start = reinterpret_cast<std::uintptr_t>(mapped);
+        populate(start, start + length, MADV_POPULATE_WRITE);
     }
     return mapped;
 }
@@ -118,10 +121,6 @@ PrefaultResult prefault_process(std::size_t heap_bytes) noexcept {
 }
 
 #else
-
-bool populate_pages(void*, std::size_t, bool) noexcept {
-    return false;
-}
 
 void* mmap_populating_shared_writes(void* address, std::size_t length, int protection, int flags,
                                     int fd, off_t offset) noexcept {

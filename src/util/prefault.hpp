@@ -4,7 +4,7 @@
 //
 // Why: on the virtual machines this program is measured on, a page fault costs 10–20 µs,
 // while populating a page with madvise costs 0.2–0.6 µs. A `mail` run touched about 175 pages
-// one fault at a time; prefaulted, it takes about 85 faults (nearly all before its own code
+// one fault at a time; prefaulted, it takes about 75 faults (nearly all before its own code
 // runs: the kernel's exec and the dynamic loader). docs/performance.md has the figures.
 #pragma once
 
@@ -18,11 +18,6 @@ struct PrefaultResult {
     std::size_t regions = 0;   // memory regions populated
     std::size_t failures = 0;  // regions the kernel refused (EINVAL before Linux 5.14)
 };
-
-// Maps the pages of [address, address + length) into the page tables with one madvise, for
-// writing (`for_writing`) or reading. Returns false when the kernel refuses (no such range,
-// or a kernel before 5.14); nothing else changes then.
-bool populate_pages(void* address, std::size_t length, bool for_writing) noexcept;
 
 // mmap(2); a mapping that is both shared and writable is then populated for writing.
 void* mmap_populating_shared_writes(void* address, std::size_t length, int protection, int flags,
