@@ -24,6 +24,13 @@ def berlin(t):
     return datetime.fromtimestamp(t, BERLIN).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def from_berlin(text):
+    """The instant a Berlin wall-clock time denotes; in the autumn fold the earlier one (CEST),
+    as docs/formats.md says the parser reads it."""
+    local = datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BERLIN, fold=0)
+    return int(local.timestamp())
+
+
 def iso(t):
     return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -117,16 +124,23 @@ def expect(db, now):
     def unix(text):
         return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
 
-    created = {9000001: now - 30 * H, 9000002: now - 2 * H, 9000003: now - 26 * H,
-               9000004: now - 5 * H, 9000006: now - 3 * H, 9000007: now - 3 * H,
-               9100001: now - 3 * H, 9100002: now - 6 * H, 9100003: now - H,
-               1005491840: unix("2021-05-12T12:52:44Z")}
+    # What each mail says, read back from its Berlin wall-clock time, so that a fixture time
+    # in the autumn fold gives the instant the mail denotes, not the one it was made from.
+    ago = {9000001: 30, 9000002: 2, 9000003: 26, 9000004: 5, 9000006: 3, 9000007: 3,
+           9100001: 3, 9100002: 6, 9100003: 1}
+    created = {mid: from_berlin(berlin(now - h * H)) for mid, h in ago.items()}
+    created[1005491840] = unix("2021-05-12T12:52:44Z")
     delays = {mid: unix(first_mail("id:%d" % mid)) - c for mid, c in created.items()}
     ordered = sorted(delays.values())
     n = len(ordered)
     median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) // 2
+    push_9000003 = now - 25 * H  # the seeded push arrival
+    after_push = unix(first_mail("id:9000003")) - push_9000003
+    d = delays[9000001]
     json.dump({"delays": {str(k): v for k, v in delays.items()}, "median": median,
-               "max": ordered[-1]}, sys.stdout)
+               "max": ordered[-1], "created": {str(k): v for k, v in created.items()},
+               "after_push_9000003": after_push,
+               "delay_9000001_text": "%dh %02dm" % (d // H, d % H // 60)}, sys.stdout)
 
 
 if __name__ == "__main__":
