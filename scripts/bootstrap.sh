@@ -18,7 +18,7 @@ packages=(
   libmimetic-dev libboost-program-options-dev libpugixml-dev nlohmann-json3-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libhowardhinnant-date-dev tzdata
   libcpp-httplib-dev libssl-dev nettle-dev
-  procmail maildrop python3 sqlite3 curl openssl
+  procmail maildrop python3 sqlite3 curl openssl faketime
   chromium fonts-dejavu-core groff-base man-db systemd
 )
 missing=()
