@@ -297,6 +297,7 @@ int cmd_import(const Args& args) {
     StoreOptions options;
     options.path = config.db_path;
     options.busy_timeout_ms = config.busy_timeout_ms;
+    options.file_mode = config.db_mode;
     options.durable = true;
     options.checkpoint_pages = import_checkpoint_pages;
     Store store(options);
