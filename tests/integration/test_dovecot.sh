@@ -84,6 +84,12 @@ out=$(retry_import)
 expect_contains "second retry import" "$out" "0 new"
 expect_eq "stored once" "$(sql "$DB" "SELECT count(*) FROM notifications")" 2
 
+rc=0
+out=$(env -i PATH=/usr/bin:/bin HOME="$T/home/$U" AUTODNS_RETRY_FOLDERS="$MD/.AutoDNS-retry" \
+  setpriv --reuid="$UID_" --regid="$GID_" --clear-groups -- bash -c "$cmd" 2>&1) || rc=$?
+expect_eq "retry import without the group: exit" "$rc" 75
+expect_contains "retry import without the group: who and what" "$out" "(user nobody, groups nogroup; $T/shared is root:$GROUP 2770)"
+
 # Without the group, the refusal names the user, the groups and the path.
 rc=0
 out=$(setpriv --reuid="$UID_" --regid="$GID_" --clear-groups -- env -i HOME="$T/home/$U" \
