@@ -41,6 +41,9 @@ default_login_user = dovenull
 first_valid_uid = 1
 first_valid_gid = 1
 import_environment = TZ
+# No address-space limit for the mail processes (default 256M): the filter they start
+# inherits it, and a sanitizer build reserves far more virtual memory than that.
+default_vsz_limit = 0
 auth_mechanisms = plain
 ssl = no
 passdb {
