@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The shipped Dovecot recipe (examples/mda/dovecot-90-autodns-notify.conf and
-# dovecot-sieve.sieve) under a real Dovecot 2.3 LMTP with Pigeonhole Sieve: a notification is
+# dovecot-sieve.sieve) under a real Dovecot 2.3 LMTP (and dovecot-lda) with Pigeonhole Sieve: a notification is
 # stored once in the shared database (through the group of mail_access_groups, not in the mail
 # user's own; the group is the mail user's userdb gid), created group-writable (db-mode); a successful delivery leaves no error in
 # Dovecot's log; a temporary failure (75) files the mail into AutoDNS-retry, and the shipped
@@ -53,6 +53,15 @@ expect_eq "no error in Dovecot's log for a stored mail" "$(errors)" 0
 expect_eq "LMTP: the same mail again" "$(lmtp_deliver "$T/n1.eml" "$U")" 250
 expect_eq "stored once" "$(sql "$DB" "SELECT count(*) FROM notifications"):$(sql "$DB" "SELECT count(*) FROM receipts")" "1:2"
 
+# The same through dovecot-lda (protocol lda of the snippet), as Postfix's mailbox_command
+# would start it.
+make_mail 9300003 example.aq "AutoDNS <noreply@autodns.com>" >"$T/n3.eml"
+rc=0
+/usr/lib/dovecot/dovecot-lda -c "$DOVECOT_CONF" -d "$U" -f bounce@autodns.example <"$T/n3.eml" 2>"$T/lda.err" || rc=$?
+expect_eq "dovecot-lda: exit" "$rc" 0
+expect_eq "dovecot-lda: stored" "$(sql "$DB" "SELECT count(*) FROM notifications")" 2
+expect_eq "dovecot-lda: not in INBOX" "$(count "$MD/new")$(count "$MD/cur")" "00"
+
 # Other mail is delivered as usual.
 expect_eq "LMTP: ordinary mail" "$(lmtp_deliver "$SRC/samples/mail/other/bounce-dsn.eml" "$U")" 250
 expect_eq "ordinary mail in INBOX" "$(count "$MD/new")" 1
@@ -62,7 +71,7 @@ chmod 0440 "$DB"
 make_mail 9300002 example.aq "AutoDNS <noreply@autodns.com>" >"$T/n2.eml"
 expect_eq "LMTP: accepted although the filter failed" "$(lmtp_deliver "$T/n2.eml" "$U")" 250
 expect_eq "filed into AutoDNS-retry" "$(count "$MD/.AutoDNS-retry/new")" 1
-expect_eq "not stored" "$(sql "$DB" "SELECT count(*) FROM notifications")" 1
+expect_eq "not stored" "$(sql "$DB" "SELECT count(*) FROM notifications")" 2
 expect_contains "Dovecot's log has the filter's reason" "$(cat "$DV/dovecot.log")" "(temporary; the MDA will retry)"
 chmod 0660 "$DB"
 
@@ -78,11 +87,11 @@ retry_import() {
 }
 out=$(retry_import)
 expect_contains "retry import" "$out" "1 mails, 1 notifications, 1 new"
-expect_eq "stored" "$(sql "$DB" "SELECT count(*) FROM notifications")" 2
+expect_eq "stored" "$(sql "$DB" "SELECT count(*) FROM notifications")" 3
 expect_eq "retry folder marked seen" "$(count "$MD/.AutoDNS-retry/new"):$(count "$MD/.AutoDNS-retry/cur")" "0:1"
 out=$(retry_import)
 expect_contains "second retry import" "$out" "0 new"
-expect_eq "stored once" "$(sql "$DB" "SELECT count(*) FROM notifications")" 2
+expect_eq "stored once" "$(sql "$DB" "SELECT count(*) FROM notifications")" 3
 
 rc=0
 out=$(env -i PATH=/usr/bin:/bin HOME="$T/home/$U" AUTODNS_RETRY_FOLDERS="$MD/.AutoDNS-retry" \
