@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The shipped Dovecot recipe (examples/mda/dovecot-90-autodns-notify.conf and
-# dovecot-sieve.sieve) under a real Dovecot 2.3 LMTP (and dovecot-lda) with Pigeonhole Sieve: a notification is
-# stored once in the shared database (through the group of mail_access_groups, not in the mail
-# user's own; the group is the mail user's userdb gid), created group-writable (db-mode); a successful delivery leaves no error in
-# Dovecot's log; a temporary failure (75) files the mail into AutoDNS-retry, and the shipped
-# retry-import unit's command then stores it once. A refused access names user, group and path.
+# dovecot-sieve.sieve) under a real Dovecot 2.3 LMTP (and dovecot-lda) with Pigeonhole Sieve:
+# a notification is stored once in the shared database, not in the mail user's own (the mail
+# user writes it through its userdb gid, the database group), created group-writable by
+# db-mode; a stored mail leaves no error in Dovecot's log; a temporary failure (75) files the
+# mail into AutoDNS-retry, and the shipped retry-import unit's command then stores it once.
+# A refused access names the user, the groups and the path.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/dovecot_lib.sh"
 for c in sievec setpriv; do
