@@ -19,6 +19,7 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev catch2 libhowardhinnant-date-dev tzdata
   libcpp-httplib-dev libssl-dev nettle-dev
   procmail maildrop python3 sqlite3 curl openssl faketime
+  postfix dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve fetchmail
   chromium fonts-dejavu-core groff-base man-db systemd
 )
 missing=()
@@ -28,6 +29,8 @@ done
 if ((${#missing[@]})); then
   echo "bootstrap: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # Postfix is only started by the tests, each with its own configuration directory.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -1,48 +1,36 @@
-# Dovecot Sieve (Pigeonhole, sieve_extprograms plugin): hand AutoDNS notification mail to
-# autodns-notify and keep it when the filter fails.
+# Dovecot Sieve (Pigeonhole 0.5, sieve_extprograms): hand AutoDNS notification mail to
+# autodns-notify and keep what it could not take in the folder AutoDNS-retry.
 #
-# Dovecot configuration (conf.d/90-sieve.conf and conf.d/90-sieve-extprograms.conf):
+# Install it as a GLOBAL script with examples/mda/dovecot-90-autodns-notify.conf (the conf.d
+# file shows the commands): /etc/dovecot/sieve/autodns-notify.sieve, run by sieve_before for
+# every mail delivered by LMTP or dovecot-lda. vnd.dovecot.execute is enabled for global
+# scripts only, so as a user's personal script this fails to compile (and Dovecot then
+# delivers every mail to INBOX).
 #
-#   plugin {
-#     sieve_plugins = sieve_extprograms
-#     sieve_global_extensions = +vnd.dovecot.pipe +vnd.dovecot.execute
-#     # Only programs in these directories can run: link the filter there.
-#     sieve_pipe_bin_dir = /usr/lib/dovecot/sieve-pipe
-#     sieve_execute_bin_dir = /usr/lib/dovecot/sieve-pipe
-#     # The filter needs milliseconds; it waits up to --busy-timeout (5 s below) for a locked
-#     # database and then exits 75, well inside these limits (default 10 s).
-#     sieve_pipe_exec_timeout = 10s
-#     sieve_execute_exec_timeout = 10s
-#   }
+# Dovecot runs the program as the mail user with a clean environment, so the arguments name
+# the configuration and the shared database (CHANGE both if yours differ); the mail user gets
+# write access to it through the group of mail_access_groups in the conf.d file. The mail
+# arrives with CRLF line endings, which the filter accepts; it reads all of its input before
+# exiting, as Dovecot requires.
 #
-#   mkdir -p /usr/lib/dovecot/sieve-pipe
-#   ln -s /usr/bin/autodns-notify /usr/lib/dovecot/sieve-pipe/autodns-notify
+# `execute :pipe` used as a test is true when the program exits 0 (stored, duplicate or
+# quarantined): the mail is then discarded. On any other status (75: database locked,
+# read-only or full; the filter's line is in Dovecot's log) the mail is filed into
+# AutoDNS-retry, created when missing, for `autodns-notify import --mark-seen`
+# (systemd/autodns-notify-retry-import@.timer; docs/user-guide.md): nothing else retries it.
+# Sieve cannot tell 65 from 75, so --pass-through is not used: non-notification mail from
+# these senders is quarantined in the database and listed by `autodns-notify report`.
+# --log failure: the filter's line goes to stderr, which Dovecot logs as an error, only when
+# the filter fails; drop it to see every outcome, or use --log syslog.
 #
-# Dovecot runs the program as the mail user (who must be able to write the database), with
-# the mail on standard input in CRLF line endings, which the filter accepts; it reads all of
-# its input before exiting, as Dovecot requires.
-#
-# Variant A, vnd.dovecot.pipe: `pipe` is an action. Without :try, a non-zero exit status
-# (75: database locked, read-only or full) makes the script fail, and Dovecot falls back to
-# the implicit keep: the mail lands in INBOX instead of being lost. Simple, but the failure
-# is only visible in the INBOX and the log.
-#
-#   require ["vnd.dovecot.pipe"];
-#   if address :domain :is "from" ["autodns.com", "internetx.com"] {
-#       pipe "autodns-notify" ["mail", "--busy-timeout", "5000"];
-#       discard;
-#   }
-#
-# Variant B (below), vnd.dovecot.execute with :pipe: used as a test, it is true when the
-# program exits 0 (stored, duplicate or quarantined), so a failure can be filed into a
-# folder that `autodns-notify import --mark-seen` takes in later. Sieve cannot tell 65 from
-# 75, so --pass-through is not used: non-notification mail from these senders is
-# quarantined in the database and listed by `autodns-notify report`.
+# CHANGE: the sender domains.
 
 require ["vnd.dovecot.execute", "fileinto", "mailbox"];
 
 if address :domain :is "from" ["autodns.com", "autodns.de", "internetx.com", "internetx.de"] {
-    if execute :pipe "autodns-notify" ["mail", "--busy-timeout", "5000"] {
+    if execute :pipe "autodns-notify" ["mail", "--config", "/etc/autodns-notify/config.ini",
+                                       "--db", "/var/lib/autodns-notify/notify.sqlite",
+                                       "--busy-timeout", "5000", "--log", "failure"] {
         discard;
         stop;
     }

@@ -146,6 +146,7 @@ int cmd_dispatch(const Args& args) {
     StoreOptions store_options;
     store_options.path = config.db_path;
     store_options.busy_timeout_ms = config.busy_timeout_ms;
+    store_options.file_mode = config.db_mode;
     // Outbox updates need no synchronous=FULL: one lost by a power cut repeats a delivery.
     store_options.durable = false;
     store_options.read_only = vm.count("list") > 0;

@@ -19,6 +19,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "app/commands.hpp"
@@ -297,9 +298,16 @@ int cmd_import(const Args& args) {
     StoreOptions options;
     options.path = config.db_path;
     options.busy_timeout_ms = config.busy_timeout_ms;
+    options.file_mode = config.db_mode;
     options.durable = true;
     options.checkpoint_pages = import_checkpoint_pages;
-    Store store(options);
+    std::optional<Store> opened;
+    try {
+        opened.emplace(options);
+    } catch (const FatalError& e) {
+        throw FatalError(e.what() + db_access_note(options.path), e.temporary());
+    }
+    Store& store = *opened;
     delivery.attach(store);
 
     Progress progress("import", "mails", has_mbox ? 0 : known_total,

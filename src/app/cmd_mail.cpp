@@ -4,8 +4,11 @@
 // Order matters for the delivery guarantee: read ALL of stdin first (MDAs fail the delivery
 // otherwise), analyse, then one durable commit, and only then exit 0. Any failure to commit
 // exits 75 (EX_TEMPFAIL), the one status every MDA retries rather than bounces.
+#include <syslog.h>
+
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
@@ -18,9 +21,59 @@
 namespace autodns {
 namespace {
 
-void log_line(const std::string& who, const std::string& what) {
-    std::fprintf(stderr, "autodns-notify mail: %s: %s\n", who.c_str(), what.c_str());
-}
+// Where the outcome lines go (--log, [mail] log): stderr always (the default), stderr only
+// when the exit status is not 0 (for an MDA such as Dovecot that logs a program's stderr as
+// an error), or syslog (facility mail; info when the mail is safe, warning otherwise).
+class OutcomeLog {
+  public:
+    enum class Target { stderr_always, stderr_on_failure, syslog };
+
+    static Target parse(const std::string& text) {
+        if (text == "stderr") return Target::stderr_always;
+        if (text == "failure") return Target::stderr_on_failure;
+        if (text == "syslog") return Target::syslog;
+        throw FatalError("mail log '" + text + "': want stderr, failure or syslog");
+    }
+
+    void set(Target target) {
+        target_ = target;
+        if (target_ == Target::syslog) ::openlog("autodns-notify", LOG_PID, LOG_MAIL);
+    }
+
+    void line(const std::string& who, const std::string& what) {
+        const std::string text = "autodns-notify mail: " + who + ": " + what;
+        switch (target_) {
+            case Target::stderr_always:
+                std::fprintf(stderr, "%s\n", text.c_str());
+                break;
+            case Target::stderr_on_failure:
+                held_.push_back(text);
+                break;
+            case Target::syslog:
+                held_.push_back(text);
+                break;
+        }
+    }
+
+    // Emits what was held for the exit status `status` and returns it.
+    int finish(int status) {
+        for (const std::string& text : held_) {
+            if (target_ == Target::syslog) {
+                ::syslog(status == exit_ok ? LOG_INFO : LOG_WARNING, "%s",
+                         text.c_str() + std::string("autodns-notify ").size());
+            } else if (status != exit_ok) {
+                std::fprintf(stderr, "%s\n", text.c_str());
+            }
+        }
+        held_.clear();
+        if (target_ == Target::syslog) ::closelog();
+        return status;
+    }
+
+  private:
+    Target target_ = Target::stderr_always;
+    std::vector<std::string> held_;
+};
 
 }  // namespace
 
@@ -34,27 +87,36 @@ int cmd_mail(const Args& args) {
         "'W' recipe (or maildrop/Sieve rule) delivers it normally; without it such mail is "
         "quarantined and the exit status is 0")(
         "locator", po::value<std::string>()->value_name("TEXT"),
-        "where the mail came from, recorded with the receipt (default: its Message-ID)");
+        "where the mail came from, recorded with the receipt (default: its Message-ID)")(
+        "log", po::value<std::string>()->value_name("WHERE"),
+        "where the one-line outcome goes: stderr (always, the default), failure (stderr, "
+        "only when the exit status is not 0: for Dovecot, which logs a program's stderr as "
+        "an error) or syslog (facility mail). Config: [mail] log");
     visible.add(own).add(
         AfterCommitDelivery::options("default 5; config: [dispatch] mail-deadline"));
     Config config;
     po::variables_map vm;
     std::optional<AfterCommitDelivery> delivery;
+    OutcomeLog log;
     try {
         vm = parse_command_line(args, visible, {}, config);
+        log.set(OutcomeLog::parse(option_or_config(vm, config, "mail", "log", "stderr")));
         delivery.emplace(config, vm, "mail");
     } catch (const FatalError& e) {
         // A broken config must not bounce mail: defer it until the configuration is fixed.
         read_stream(stdin);
-        log_line("config", std::string(e.what()) + " (temporary; retry later)");
-        return exit_temp_fail;
+        log.line("config", std::string(e.what()) + " (temporary; retry later)");
+        return log.finish(exit_temp_fail);
     }
+    auto log_line = [&log](const std::string& who, const std::string& what) {
+        log.line(who, what);
+    };
     if (vm.count("help")) {
         print_help("autodns-notify mail [OPTIONS] < MESSAGE",
                    "Reads one mail on standard input, finds the AutoDNS notification in it and\n"
                    "stores it once (a duplicate is recognized and only its arrival recorded).\n"
                    "Mail that is not a notification, is malformed, or fails the sender policy is\n"
-                   "quarantined with the reason. One line on stderr tells what happened.\n"
+                   "quarantined with the reason. One line on stderr (--log) tells what happened.\n"
                    "After the commit, new records go to the configured handlers for at most\n"
                    "--dispatch-deadline seconds (docs/handlers.md); a failing handler is logged\n"
                    "and retried by 'autodns-notify dispatch', it never changes the exit status.\n\n"
@@ -70,7 +132,7 @@ int cmd_mail(const Args& args) {
     std::optional<std::string> raw = read_stream(stdin, &error);
     if (!raw) {
         log_line("stdin", "cannot read the mail: " + error + " (temporary; retry later)");
-        return exit_temp_fail;
+        return log.finish(exit_temp_fail);
     }
 
     Analysis analysis;
@@ -86,7 +148,7 @@ int cmd_mail(const Args& args) {
                                 : "<" + analysis.headers.message_id + ">";
     if (analysis.verdict == Verdict::not_notification && vm.count("pass-through")) {
         log_line(who, "not a notification, passed on (" + analysis.reason + ")");
-        return exit_data;
+        return log.finish(exit_data);
     }
 
     Arrival arrival;
@@ -99,6 +161,7 @@ int cmd_mail(const Args& args) {
         StoreOptions options;
         options.path = config.db_path;
         options.busy_timeout_ms = config.busy_timeout_ms;
+        options.file_mode = config.db_mode;
         options.durable = true;
         // Every process rebuilds the WAL index by reading the whole kept WAL (SQLite cannot
         // trust it once the last connection closed), so the filter keeps the WAL short:
@@ -115,14 +178,15 @@ int cmd_mail(const Args& args) {
             for (const std::string& d : analysis.defects) log_line(who, "MIME defect: " + d);
         }
     } catch (const FatalError& e) {
-        log_line(who, std::string(e.what()) + " (temporary; the MDA will retry)");
-        return exit_temp_fail;
+        log_line(who, std::string(e.what()) + db_access_note(config.db_path) +
+                          " (temporary; the MDA will retry)");
+        return log.finish(exit_temp_fail);
     } catch (const std::exception& e) {
         // A defect of ours must not bounce the mail back to AutoDNS: defer it.
         log_line(who, std::string("internal error: ") + e.what() + " (the MDA will retry)");
-        return exit_temp_fail;
+        return log.finish(exit_temp_fail);
     }
-    return exit_ok;
+    return log.finish(exit_ok);
 }
 
 }  // namespace autodns

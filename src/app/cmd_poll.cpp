@@ -145,6 +145,7 @@ int run_poll(const Args& args) {
     options.ca_file = setting(vm, config, "ca-file", "");
     options.store.path = config.db_path;
     options.store.busy_timeout_ms = config.busy_timeout_ms;
+    options.store.file_mode = config.db_mode;
     options.store.durable = true;
     // Handler delivery after each stored message (once it is confirmed); what is left over
     // is retried by 'autodns-notify dispatch'.

@@ -176,6 +176,7 @@ int run_serve(const Args& args) {
     }
     options.store.path = config.db_path;
     options.store.busy_timeout_ms = config.busy_timeout_ms;
+    options.store.file_mode = config.db_mode;
     options.store.durable = true;
 
     // Handler delivery runs in a thread of its own, woken after each commit that stored

@@ -1,5 +1,13 @@
 #include "app/config.hpp"
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -22,8 +30,9 @@ bool file_exists(const std::string& path) {
 // Options that may appear in the INI file as well as on the command line.
 po::options_description file_options() {
     po::options_description d;
-    d.add_options()("db", po::value<std::string>())("busy-timeout", po::value<int>())(
-        "mail.allow-from", po::value<std::vector<std::string>>()->composing())(
+    d.add_options()("db", po::value<std::string>())("db-mode", po::value<std::string>())(
+        "busy-timeout", po::value<int>())("mail.allow-from",
+                                          po::value<std::vector<std::string>>()->composing())(
         "mail.require-auth", po::value<std::string>())("mail.max-size", po::value<std::size_t>())(
         "mail.max-depth", po::value<std::size_t>())(
         "parse.max-payload-size", po::value<std::size_t>())("parse.max-nesting",
@@ -50,6 +59,10 @@ po::options_description common_options() {
                     "SQLite database (default: $AUTODNS_NOTIFY_DB, else "
                     "$XDG_STATE_HOME/autodns-notify/notify.sqlite, else "
                     "~/.local/state/autodns-notify/notify.sqlite)")(
+        "db-mode", po::value<std::string>()->value_name("MODE"),
+        "octal mode of the database file, its -wal and -shm when this process creates them, "
+        "e.g. 0660 for a group of writers; new directories get it plus x, and setgid when "
+        "group-writable (default 0600). Config: db-mode")(
         "config", po::value<std::string>()->value_name("FILE"),
         "INI configuration file (default: $AUTODNS_NOTIFY_CONFIG, else "
         "/etc/autodns-notify/config.ini when it exists)")(
@@ -129,6 +142,19 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
     };
     if (auto* v = pick("db", "db")) config.db_path = v->as<std::string>();
     if (config.db_path.empty()) config.db_path = default_db_path();
+    if (auto* v = pick("db-mode", "db-mode")) {
+        const std::string text = v->as<std::string>();
+        char* end = nullptr;
+        const unsigned long mode = std::strtoul(text.c_str(), &end, 8);
+        if (text.empty() || *end != '\0' || mode > 0777 || (mode & 0600) != 0600) {
+            const std::string why = "db-mode '" + text +
+                                    "': want an octal mode with owner read and write, such as "
+                                    "0600 or 0660";
+            if (vm.count("db-mode")) throw po::error(why);
+            throw FatalError("config file " + path + ": " + why);
+        }
+        config.db_mode = static_cast<unsigned>(mode);
+    }
     if (auto* v = pick("busy-timeout", "busy-timeout")) config.busy_timeout_ms = v->as<int>();
     if (vm.count("verbose")) {
         // -v -v: boost counts occurrences only via a composing vector; count tokens instead.
@@ -178,6 +204,46 @@ std::string option_or_config(const po::variables_map& vm, const Config& config,
     if (vm.count(option)) return vm[option].as<std::string>();
     if (const std::string* v = config_value(config, section + "." + option)) return *v;
     return fallback;
+}
+
+std::string db_access_note(const std::string& db_path) {
+    std::string dir = ".";
+    if (std::string::size_type slash = db_path.find_last_of('/'); slash != std::string::npos) {
+        dir = slash == 0 ? "/" : db_path.substr(0, slash);
+    }
+    struct stat st {};
+    while (::stat(dir.c_str(), &st) != 0 && errno == ENOENT && dir != "/" && dir != ".") {
+        std::string::size_type slash = dir.find_last_of('/');
+        dir = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
+    }
+    std::string refused;
+    for (const std::string& p : {dir, db_path, db_path + "-wal", db_path + "-shm"}) {
+        if (::stat(p.c_str(), &st) == 0 && ::access(p.c_str(), W_OK) != 0 && errno == EACCES) {
+            refused = p;
+            break;
+        }
+    }
+    if (refused.empty()) return "";
+    auto user_name = [](uid_t uid) {
+        const struct passwd* pw = ::getpwuid(uid);
+        return pw ? std::string(pw->pw_name) : std::to_string(uid);
+    };
+    auto group_name = [](gid_t gid) {
+        const struct group* gr = ::getgrgid(gid);
+        return gr ? std::string(gr->gr_name) : std::to_string(gid);
+    };
+    std::string groups = group_name(::getegid());
+    std::vector<gid_t> list(static_cast<std::size_t>(std::max(::getgroups(0, nullptr), 0)));
+    const int n = ::getgroups(static_cast<int>(list.size()), list.data());
+    for (int i = 0; i < n; ++i) {
+        if (list[static_cast<std::size_t>(i)] != ::getegid()) {
+            groups += " " + group_name(list[static_cast<std::size_t>(i)]);
+        }
+    }
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return " (user " + user_name(::geteuid()) + ", groups " + groups + "; " + refused + " is " +
+           user_name(st.st_uid) + ":" + group_name(st.st_gid) + " " + mode + ")";
 }
 
 void print_help(const char* usage, const char* description, const po::options_description& d) {

@@ -25,6 +25,7 @@ struct Config {
     std::string config_file;  // the file read, empty when none
     std::string db_path;
     int busy_timeout_ms = 10000;
+    unsigned db_mode = 0600;  // mode of a database file this process creates (--db-mode)
     int verbosity = 0;
     MailPolicy mail_policy;
     MimeLimits mime_limits;
@@ -38,7 +39,7 @@ struct Config {
 // else ~/.local/state/autodns-notify/notify.sqlite.
 std::string default_db_path();
 
-// Options every command takes: --db, --config, --busy-timeout, -v, --help.
+// Options every command takes: --db, --db-mode, --config, --busy-timeout, -v, --help.
 po::options_description common_options();
 
 // Options of the mail pipeline: sender policy, mail and payload limits (mail, import, parse).
@@ -60,6 +61,12 @@ const std::string* config_value(const Config& config, const std::string& key);
 std::string option_or_config(const po::variables_map& vm, const Config& config,
                              const std::string& section, const char* option,
                              const std::string& fallback);
+
+// Why this process may not write the database at `db_path`: " (user NAME, groups A B; PATH
+// is owner:group MODE)" for the first of the directory, the file, its -wal and -shm that it
+// cannot write (or, for a missing directory, the nearest existing one); empty when it can
+// write them all. Appended to the message of a failed open.
+std::string db_access_note(const std::string& db_path);
 
 // Prints "usage: autodns-notify COMMAND ..." with the options; used by every --help.
 void print_help(const char* usage, const char* description, const po::options_description& d);

@@ -109,8 +109,11 @@ FatalError fatal_from(const SQLite::Exception& e, const std::string& path, const
     return FatalError(message, reason.temporary);
 }
 
-// mkdir -p for the directory that will hold the database; new directories get mode 0700.
-void make_parent_directories(const std::string& path) {
+// mkdir -p for the directory that will hold the database; new directories get `mode` with x
+// where it has r, and setgid when group-writable (new files keep the directory's group).
+void make_parent_directories(const std::string& path, unsigned mode) {
+    mode |= (mode & 0444) >> 2;
+    if (mode & 020) mode |= 02000;
     std::string::size_type slash = path.find_last_of('/');
     if (slash == std::string::npos || slash == 0) return;
     std::string dir = path.substr(0, slash);
@@ -118,7 +121,9 @@ void make_parent_directories(const std::string& path) {
         pos = dir.find('/', pos + 1);
         std::string prefix = pos == std::string::npos ? dir : dir.substr(0, pos);
         if (prefix.empty() || prefix.back() == '/') continue;
-        if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
+        if (::mkdir(prefix.c_str(), 0700) == 0) {
+            ::chmod(prefix.c_str(), mode);
+        } else if (errno != EEXIST) {
             throw FatalError("database " + path + ": cannot create directory " + prefix + ": " +
                                  std::strerror(errno),
                              true);
@@ -126,12 +131,13 @@ void make_parent_directories(const std::string& path) {
     }
 }
 
-// Creates the database file with mode 0600 if it is missing. SQLite gives the -wal and -shm
-// files the mode of the database file. Done here rather than with umask() around the open so
-// that the process-wide umask is never touched.
-void create_file_0600(const std::string& path) {
+// Creates the database file with exactly `mode` if it is missing. SQLite gives the -wal and
+// -shm files the mode of the database file. Done here rather than with umask() around the
+// open so that the process-wide umask is never touched.
+void create_file(const std::string& path, unsigned mode) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) {
+        ::fchmod(fd, mode);
         ::close(fd);
         return;
     }
@@ -352,8 +358,8 @@ class Store::Impl {
                                  errno != ENOENT);
             }
         } else {
-            make_parent_directories(options_.path);
-            create_file_0600(options_.path);
+            make_parent_directories(options_.path, options_.file_mode);
+            create_file(options_.path, options_.file_mode);
         }
         stage_ = "opening";
         populate_wal_index_mappings();

@@ -21,7 +21,10 @@
 namespace autodns {
 
 struct StoreOptions {
-    std::string path;             // SQLite file; created mode 0600, missing directories 0700
+    std::string path;             // SQLite file; created with file_mode, missing directories
+                                  // with file_mode plus x where it has r (setgid if g+w)
+    unsigned file_mode = 0600;    // exact mode of a new database file, not masked by the umask;
+                                  // SQLite gives the -wal and -shm files the same mode
     int busy_timeout_ms = 10000;  // how long to wait for a lock before FatalError(temporary)
     bool durable = true;          // synchronous=FULL (acknowledgement depends on the commit)
     bool read_only = false;       // report: open without creating or migrating

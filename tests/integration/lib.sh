@@ -3,6 +3,13 @@
 set -euo pipefail
 BIN=${AUTODNS_BIN:?AUTODNS_BIN must name the autodns-notify binary}
 SRC=${AUTODNS_SOURCE_DIR:?AUTODNS_SOURCE_DIR must name the repository}
+# Hermetic: no configuration file the test did not choose. An empty AUTODNS_NOTIFY_CONFIG
+# means "none given" to the program, which then reads /etc/autodns-notify/config.ini when it
+# exists; /dev/null is an empty configuration, so neither the system file nor a file named in
+# the caller's environment can change a result. A test that needs settings writes its own file
+# and passes it with --config (or sets AUTODNS_NOTIFY_CONFIG itself after sourcing this file).
+export AUTODNS_NOTIFY_CONFIG=/dev/null
+unset AUTODNS_NOTIFY_DB XDG_STATE_HOME
 T=$(mktemp -d /tmp/autodns-it-XXXXXX)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT

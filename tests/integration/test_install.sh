@@ -13,6 +13,9 @@ for f in bin/autodns-notify share/man/man1/autodns-notify.1 \
   share/doc/autodns-notify/examples/config.ini share/doc/autodns-notify/examples/mda/maildroprc \
   share/doc/autodns-notify/examples/mda/fetchmailrc share/doc/autodns-notify/examples/mda/postfix-master.cf \
   share/doc/autodns-notify/examples/mda/dovecot-sieve.sieve share/doc/autodns-notify/procmail/procmailrc \
+  share/doc/autodns-notify/examples/mda/dovecot-90-autodns-notify.conf \
+  share/doc/autodns-notify/examples/mda/postfix-main.cf \
+  lib/systemd/system/autodns-notify-retry-import@.service lib/systemd/system/autodns-notify-retry-import@.timer \
   lib/systemd/system/autodns-notify-serve.service lib/systemd/system/autodns-notify-poll.service \
   lib/systemd/system/autodns-notify-poll-once.service lib/systemd/system/autodns-notify-poll-once.timer \
   lib/systemd/system/autodns-notify-dispatch.service lib/systemd/system/autodns-notify-dispatch.timer \
@@ -46,7 +49,8 @@ expect_contains "report read the database" "$out" '"arrivals": 1'
 if command -v systemd-analyze >/dev/null; then
   mkdir "$T/units"
   for u in "$P"/lib/systemd/system/*; do
-    sed "s|/usr/bin/autodns-notify|$P/bin/autodns-notify|g" "$u" >"$T/units/$(basename "$u")"
+    # A template is verified as an instance.
+    sed "s|/usr/bin/autodns-notify|$P/bin/autodns-notify|g" "$u" >"$T/units/$(basename "$u" | sed 's/@\./@nobody./')"
   done
   out=$(cd "$T/units" && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no ./*.service ./*.timer 2>&1) \
     && ok || fail "systemd-analyze verify: $out"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The shipped procmail recipe (procmail/procmailrc) under the real procmail: notifications are
 # stored, other mail (also from AutoDNS) reaches the inbox, and a temporary failure (exit 75)
-# leaves the mail in the fallback folder, from which `import` takes it later.
+# leaves the mail in the fallback folder (created by procmail when missing), from which
+# `import` takes it later; two simultaneous deliveries do not wait for each other.
 source "$(dirname "$0")/lib.sh"
 if ! command -v procmail >/dev/null; then
   fail "procmail is not installed (scripts/bootstrap.sh installs it)"
@@ -24,6 +25,7 @@ DEFAULT=$M/inbox/
 LOGFILE=$T/procmail.log
 AUTODNS_FROM=autodns\.example
 AUTODNS_NOTIFY_DB=\${AUTODNS_NOTIFY_DB:-$DB}
+AUTODNS_NOTIFY_CONFIG=/dev/null
 INCLUDERC=$SRC/procmail/procmailrc
 
 :0
@@ -69,7 +71,7 @@ expect_eq "other mail and the newsletter in the inbox" "$(count "$M/inbox/new")"
 expect_eq "newsletter delivered as is" \
   "$(grep -l 'maintenance window' "$M"/inbox/new/* | wc -l)" 1
 expect_eq "newsletter not quarantined" "$(sql "$DB" "SELECT count(*) FROM quarantine")" 0
-expect_eq "no fallback so far" "$(count "$M/autodns-retry")" 0
+expect_eq "no fallback folder so far" "$(ls -d "$M/autodns-retry" 2>/dev/null | wc -l)" 0
 
 # Temporary failure: the database cannot be created (its directory is a regular file) ->
 # exit 75 -> the mail goes to the fallback folder, byte for byte.
@@ -87,6 +89,24 @@ out=$("$BIN" import --db "$DB" --no-progress --mark-seen "$M/autodns-retry")
 expect_contains "import of the fallback folder" "$out" "1 mails, 1 notifications, 0 new, 1 duplicate"
 expect_eq "receipt recorded" "$(sql "$DB" "SELECT count(*) FROM receipts")" 19
 expect_eq "fallback mail marked seen" "$(count "$M/autodns-retry/new"):$(count "$M/autodns-retry/cur")" "0:1"
+
+# Two simultaneous deliveries, each filter taking a second: neither waits for the other (a
+# procmail lockfile around the filter made the second one sleep 8 s).
+cat >"$T/bin/slow-notify" <<SH
+#!/bin/sh
+sleep 1
+exec "$BIN" "\$@"
+SH
+chmod +x "$T/bin/slow-notify"
+start=$(date +%s%N)
+deliver "$SRC/samples/mail/xml-push-1005491840-utf8-7bit-body.eml" AUTODNS_NOTIFY="$T/bin/slow-notify" >"$T/rc1" &
+deliver "$SRC/samples/mail/json-push-1005491844-utf8-7bit-body.eml" AUTODNS_NOTIFY="$T/bin/slow-notify" >"$T/rc2" &
+wait
+ms=$((($(date +%s%N) - start) / 1000000))
+expect_eq "simultaneous deliveries: exits" "$(cat "$T/rc1") $(cat "$T/rc2")" "0 0"
+if [ "$ms" -lt 4000 ]; then ok; else fail "two simultaneous deliveries took $ms ms (a lock wait?)"; fi
+echo "two simultaneous deliveries (1 s filter each): $ms ms"
+expect_eq "receipts after the simultaneous deliveries" "$(sql "$DB" "SELECT count(*) FROM receipts")" 21
 
 # With AUTODNS_ARCHIVE set, stored notification mail is kept there instead of dropped.
 expect_eq "procmail exit with archive" \
