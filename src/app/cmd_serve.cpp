@@ -242,8 +242,7 @@ int run_serve(const Args& args) {
         options.path_token.empty() ? options.path.c_str() : (options.path + "/<token>").c_str(),
         options.store.path.c_str(), allowed.c_str(),
         options.auth_user.empty() ? "" : "; basic auth");
-    if (vm.count("port-file")) {
-        const std::string file = vm["port-file"].as<std::string>();
+    if (const std::string file = setting(vm, config, "port-file", ""); !file.empty()) {
         const std::string tmp = file + ".tmp";
         {
             std::ofstream out(tmp);

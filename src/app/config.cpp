@@ -13,6 +13,8 @@
 #include <iostream>
 
 #include "core/errors.hpp"
+#include "handlers/config.hpp"
+#include "util/text.hpp"
 
 namespace autodns {
 namespace {
@@ -40,7 +42,141 @@ po::options_description file_options() {
     return d;
 }
 
+// Every section of the config file and its keys, for the keys the parser above does not
+// take itself. [handler.NAME] and [dispatch] are checked by load_handlers().
+struct SectionSchema {
+    const char* name;  // "" for keys before the first section
+    std::vector<const char*> keys;
+};
+
+const std::vector<SectionSchema>& config_schema() {
+    static const std::vector<SectionSchema> schema = {
+        {"", {"db", "db-mode", "busy-timeout"}},
+        {"mail", {"allow-from", "require-auth", "max-size", "max-depth", "log"}},
+        {"parse", {"max-payload-size", "max-nesting"}},
+        {"serve",
+         {"listen", "path", "path-token", "allow", "trusted-proxy", "max-body", "threads",
+          "timeout", "db-connections", "auth-user", "auth-password", "tls-cert", "tls-key",
+          "port-file"}},
+        {"poll",
+         {"protocol", "url", "user", "password", "context", "interval", "timeout", "retry-min",
+          "retry-max", "max-failures", "ca-file"}},
+    };
+    return schema;
+}
+
+// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string near_miss(const std::string& word, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_distance = word.size() / 3 + 1;  // at most a third of the word wrong
+    for (const std::string& c : candidates) {
+        const std::size_t d = edit_distance(word, c);
+        if (d <= best_distance && (best.empty() || d < best_distance)) {
+            best = c;
+            best_distance = d;
+        }
+    }
+    return best.empty() ? std::string() : " (did you mean '" + best + "'?)";
+}
+
+// The line of the config file where `key` stands in `section` (with an empty key: the line
+// of the section's header), 0 when not found.
+int line_of(const std::string& path, const std::string& section, const std::string& key) {
+    std::ifstream in(path);
+    std::string line, current;
+    for (int n = 1; std::getline(in, line); ++n) {
+        const std::string_view t = util::trim(line);
+        if (t.empty() || t[0] == '#' || t[0] == ';') continue;
+        if (t.front() == '[' && t.back() == ']') {
+            current = std::string(util::trim(t.substr(1, t.size() - 2)));
+            if (key.empty() && current == section) return n;
+            continue;
+        }
+        const std::size_t eq = t.find('=');
+        if (current == section && util::trim(t.substr(0, eq)) == key) return n;
+    }
+    return 0;
+}
+
+// Throws FatalError for the first key or section of the file that nothing reads.
+void check_known_keys(const std::map<std::string, std::vector<std::string>>& unregistered,
+                      const std::string& path) {
+    for (const auto& entry : unregistered) {
+        const std::string& full = entry.first;
+        const std::size_t dot = full.rfind('.');
+        const std::string section = dot == std::string::npos ? "" : full.substr(0, dot);
+        const std::string key = dot == std::string::npos ? full : full.substr(dot + 1);
+        if (section == "dispatch" || section.compare(0, 8, "handler.") == 0 ||
+            section == "handler") {
+            continue;
+        }
+        const SectionSchema* known = nullptr;
+        std::vector<std::string> sections;
+        for (const SectionSchema& s : config_schema()) {
+            if (section == s.name) known = &s;
+            if (*s.name) sections.emplace_back(s.name);
+        }
+        for (const char* other : {"dispatch", "handler.NAME"}) sections.emplace_back(other);
+        const int line = line_of(path, section, known ? key : std::string());
+        const std::string where =
+            "config file " + path + (line ? " line " + std::to_string(line) : std::string()) + ": ";
+        if (!known) {
+            throw FatalError(where + "unknown section [" + section + "]" +
+                             near_miss(section, sections));
+        }
+        std::vector<std::string> keys(known->keys.begin(), known->keys.end());
+        throw FatalError(where + "unknown key '" + key + "' in " +
+                         (section.empty() ? std::string("the top section (before any [section])")
+                                          : "[" + section + "]") +
+                         near_miss(key, keys));
+    }
+}
+
 }  // namespace
+
+int count_verbosity(const std::vector<std::string>& args, std::vector<std::string>& rest) {
+    int level = 0;
+    bool options_end = false;
+    for (const std::string& a : args) {
+        if (options_end) {
+            rest.push_back(a);
+            continue;
+        }
+        if (a == "--") {
+            options_end = true;
+            rest.push_back(a);
+        } else if (a == "--verbose") {
+            ++level;
+        } else if (a.compare(0, 10, "--verbose=") == 0) {
+            const std::string n = a.substr(10);
+            if (n.size() != 1 || n[0] < '0' || n[0] > '9') {
+                throw po::error("--verbose='" + n + "': expected a level from 0 to 9");
+            }
+            level += n[0] - '0';
+        } else if (a.size() >= 2 && a[0] == '-' && a[1] == 'v' &&
+                   a.find_first_not_of('v', 1) == std::string::npos) {
+            level += static_cast<int>(a.size() - 1);
+        } else {
+            rest.push_back(a);
+        }
+    }
+    return level;
+}
 
 std::string default_db_path() {
     if (std::string p = env("AUTODNS_NOTIFY_DB"); !p.empty()) return p;
@@ -68,8 +204,8 @@ po::options_description common_options() {
         "/etc/autodns-notify/config.ini when it exists)")(
         "busy-timeout", po::value<int>()->value_name("MS"),
         "how long to wait for a locked database before giving up (default 10000)")(
-        "verbose,v", po::value<int>()->zero_tokens()->implicit_value(1)->multitoken(),
-        "more diagnostics on stderr (repeat for more)")("help,h", "show this help and exit");
+        "verbose,v", "more diagnostics on stderr (repeat for more: -vv, -v -v, --verbose=2)")(
+        "help,h", "show this help and exit");
     return d;
 }
 
@@ -100,8 +236,12 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
                                      const po::options_description& visible,
                                      const po::positional_options_description& positional,
                                      Config& config) {
+    // -v, -vv, -v -v, --verbose, --verbose=N are counted here and never reach the parser,
+    // so that a word after -v is never taken as its value.
+    std::vector<std::string> words;
+    config.verbosity = count_verbosity(args, words);
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(visible).positional(positional).run(), vm);
+    po::store(po::command_line_parser(words).options(visible).positional(positional).run(), vm);
 
     // Config file: explicit, from the environment, or the system default when present.
     std::string path;
@@ -131,6 +271,22 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
             throw FatalError("config file " + path + ": " + e.what());
         }
         config.config_file = path;
+        std::map<std::string, std::vector<std::string>> unknown;
+        for (const auto& [full, values] : config.sections) {
+            const std::size_t dot = full.rfind('.');
+            const std::string section = dot == std::string::npos ? "" : full.substr(0, dot);
+            const std::string key = dot == std::string::npos ? full : full.substr(dot + 1);
+            bool listed = false;
+            for (const SectionSchema& s : config_schema()) {
+                if (section != s.name) continue;
+                for (const char* k : s.keys) listed = listed || key == k;
+            }
+            if (!listed) unknown.emplace(full, values);
+        }
+        check_known_keys(unknown, path);
+        // Handler sections are read here too, so that every command (parse and report
+        // included) rejects a broken one.
+        (void)load_handlers(config.sections, path);
     }
     po::notify(vm);
     po::notify(file_vm);
@@ -156,17 +312,6 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
         config.db_mode = static_cast<unsigned>(mode);
     }
     if (auto* v = pick("busy-timeout", "busy-timeout")) config.busy_timeout_ms = v->as<int>();
-    if (vm.count("verbose")) {
-        // -v -v: boost counts occurrences only via a composing vector; count tokens instead.
-        config.verbosity = 0;
-        for (const std::string& a : args) {
-            if (a == "-v" || a == "--verbose")
-                ++config.verbosity;
-            else if (a.size() > 2 && a[0] == '-' && a[1] == 'v' &&
-                     a.find_first_not_of('v', 1) == std::string::npos)
-                config.verbosity += static_cast<int>(a.size() - 1);
-        }
-    }
     if (auto* v = pick("allow-from", "mail.allow-from")) {
         config.mail_policy.allowed_from_domains = v->as<std::vector<std::string>>();
     }

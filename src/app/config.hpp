@@ -39,6 +39,10 @@ struct Config {
 // else ~/.local/state/autodns-notify/notify.sqlite.
 std::string default_db_path();
 
+// Counts the verbosity words of `args` (-v, -vv, --verbose, --verbose=N, before a "--") and
+// copies every other word to `rest`. Throws po::error for a bad --verbose=N.
+int count_verbosity(const std::vector<std::string>& args, std::vector<std::string>& rest);
+
 // Options every command takes: --db, --db-mode, --config, --busy-timeout, -v, --help.
 po::options_description common_options();
 

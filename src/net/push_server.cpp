@@ -15,6 +15,8 @@
 #include <regex>
 #include <thread>
 
+#include <sys/socket.h>
+
 #include "core/errors.hpp"
 #include "core/ingest.hpp"
 #include "core/pipeline.hpp"
@@ -170,6 +172,13 @@ class PushServer::Impl {
         // The status line and the body go out in separate writes: without TCP_NODELAY, Nagle
         // and the client's delayed ACK add 40 ms to every answer.
         server->set_tcp_nodelay(true);
+        // SO_REUSEADDR only (a restart may bind while old connections sit in TIME_WAIT), never
+        // httplib's default SO_REUSEPORT: with it a second serve on the same port starts
+        // normally and the kernel splits the pushes between the two processes.
+        server->set_socket_options([](socket_t sock) {
+            int yes = 1;
+            ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        });
         server->set_payload_max_length(opt.max_body_bytes);
         server->set_pre_routing_handler(
             [this](const httplib::Request& req, httplib::Response& res) {
@@ -325,6 +334,16 @@ class PushServer::Impl {
         }
     }
 
+    // The path as logged: with a path token, whatever follows the push path (the right token
+    // or a wrong guess, which may be a near miss of the right one) is never written out.
+    std::string logged_path(const std::string& path) const {
+        if (opt.path_token.empty()) return path;
+        if (path == push_path) return logged_push_path;
+        const std::string under = opt.path + "/";
+        if (path.compare(0, under.size(), under) == 0) return opt.path + "/<wrong token>";
+        return path;
+    }
+
     void log_request(const httplib::Request& req, const httplib::Response& res) {
         std::string ms = "-";
         if (trace.active) {
@@ -342,7 +361,7 @@ class PushServer::Impl {
                                           : "-";
         }
         const std::string client = trace.client.empty() ? req.remote_addr : trace.client;
-        const std::string path = req.path == push_path ? logged_push_path : req.path;
+        const std::string path = logged_path(req.path);
         opt.log(now_with_millis() + " " + client + " " + req.method + " " +
                 util::sanitize_utf8(path.substr(0, 200)) + " " + std::to_string(res.status) + " " +
                 std::to_string(req.body.size()) + " " + ms + "ms " + outcome);

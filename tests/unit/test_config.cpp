@@ -24,7 +24,8 @@ TEST_CASE("config: the INI file sets limits and policy, the command line wins", 
     // before the parsed options were stored (a use after free that ASan reports).
     write_text(ini,
                "db = /tmp/x.sqlite\n[mail]\nallow-from = autodns.example\nmax-size = 1000\n"
-               "[parse]\nmax-payload-size = 500\nmax-nesting = 64\n[handler.log]\ntype = jsonl\n");
+               "[parse]\nmax-payload-size = 500\nmax-nesting = 64\n[handler.log]\nkind = jsonl\n"
+               "path = /tmp/x.jsonl\n");
     Config config;
     parse({"--config", ini, "--max-nesting", "32"}, config);
     CHECK(config.db_path == "/tmp/x.sqlite");
@@ -32,7 +33,7 @@ TEST_CASE("config: the INI file sets limits and policy, the command line wins", 
     CHECK(config.max_input_bytes == 1000);
     CHECK(config.parse_limits.max_bytes == 500);
     CHECK(config.parse_limits.max_depth == 32);
-    CHECK(config.sections["handler.log.type"] == std::vector<std::string>{"jsonl"});
+    CHECK(config.sections["handler.log.kind"] == std::vector<std::string>{"jsonl"});
 }
 
 TEST_CASE("config: a nesting limit above the ceiling is refused", "[config]") {
@@ -46,4 +47,32 @@ TEST_CASE("config: a nesting limit above the ceiling is refused", "[config]") {
     Config at_ceiling;
     parse({"--max-nesting", std::to_string(kMaxPayloadDepthCeiling)}, at_ceiling);
     CHECK(at_ceiling.parse_limits.max_depth == kMaxPayloadDepthCeiling);
+}
+
+TEST_CASE("config: a key or section nothing reads is refused with its line and a near miss",
+          "[config]") {
+    TempDir dir;
+    const std::string ini = dir / "config.ini";
+    write_text(ini, "db = /tmp/x.sqlite\n[serve]\nlisten = 127.0.0.1:0\npath-tokn = abc\n");
+    Config config;
+    try {
+        parse({"--config", ini}, config);
+        FAIL("no error for path-tokn");
+    } catch (const FatalError& e) {
+        CHECK(std::string(e.what()) == "config file " + ini +
+                                           " line 4: unknown key 'path-tokn' in [serve] (did "
+                                           "you mean 'path-token'?)");
+    }
+    write_text(ini, "[handler.log]\nkind = jsonl\n");  // no path: refused by every command
+    Config broken_handler;
+    CHECK_THROWS_AS(parse({"--config", ini}, broken_handler), FatalError);
+}
+
+TEST_CASE("config: -v is counted in every spelling and never takes a value", "[config]") {
+    std::vector<std::string> rest;
+    CHECK(count_verbosity({"-v", "file", "-vv", "--verbose", "--verbose=3", "--", "-v"}, rest) ==
+          7);
+    CHECK(rest == std::vector<std::string>{"file", "--", "-v"});
+    std::vector<std::string> ignored;
+    CHECK_THROWS_AS(count_verbosity({"--verbose=x"}, ignored), po::error);
 }
