@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/commands.hpp"
+#include "app/config.hpp"
 #include "core/errors.hpp"
 
 namespace autodns {
@@ -28,6 +29,23 @@ const CommandEntry commands[] = {
     {"poll", cmd_poll, "poll client: fetch, store, then confirm (JSON REST or XML gateway)"},
 };
 
+// Every exit status a command can give, for the top-level --help; the man page's EXIT STATUS
+// section lists the same (tests/integration/test_docs_complete.sh compares them).
+struct ExitStatusEntry {
+    int status;
+    const char* meaning;
+};
+const ExitStatusEntry exit_statuses[] = {
+    {exit_ok, "done (mail: stored, duplicate or quarantined; the mail is safe)"},
+    {1, "an error that needs a human (config file, corrupt or missing database, paths)"},
+    {exit_usage, "usage: unknown option or bad value"},
+    {exit_data, "not a notification (parse; mail only with --pass-through)"},
+    {exit_no_input, "parse: an input file cannot be read"},
+    {exit_software, "internal error: the network helper is missing or failed to start"},
+    {exit_temp_fail, "temporary failure (database locked, read-only or full): retry later"},
+    {exit_config, "poll: no credentials configured"},
+};
+
 void print_usage(std::FILE* out) {
     std::fprintf(out,
                  "usage: autodns-notify COMMAND [OPTIONS] [ARGS]\n\n"
@@ -35,9 +53,12 @@ void print_usage(std::FILE* out) {
                  "SQLite and hands new ones to the configured handlers.\n\nCommands:\n");
     for (const CommandEntry& c : commands) std::fprintf(out, "  %-9s %s\n", c.name, c.summary);
     std::fprintf(out,
-                 "\n'autodns-notify COMMAND --help' describes a command and its options.\n"
-                 "Exit status: 0 done; 64 usage; 65 not a notification (parse, or mail when\n"
-                 "asked); 75 temporary failure (database busy, read-only or full: retry).\n");
+                 "\n'autodns-notify COMMAND --help' describes a command and its options;\n"
+                 "'autodns-notify --config-keys' lists every key of the config file.\n\n"
+                 "Exit status:\n");
+    for (const ExitStatusEntry& e : exit_statuses) {
+        std::fprintf(out, "  %-3d %s\n", e.status, e.meaning);
+    }
 }
 
 }  // namespace
@@ -50,6 +71,10 @@ int run_app(int argc, char** argv) {
     const std::string name = argv[1];
     if (name == "--help" || name == "-h" || name == "help") {
         print_usage(stdout);
+        return exit_ok;
+    }
+    if (name == "--config-keys") {
+        for (const std::string& key : known_config_keys()) std::printf("%s\n", key.c_str());
         return exit_ok;
     }
     if (name == "--version") {

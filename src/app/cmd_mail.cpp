@@ -4,11 +4,13 @@
 // Order matters for the delivery guarantee: read ALL of stdin first (MDAs fail the delivery
 // otherwise), analyse, then one durable commit, and only then exit 0. Any failure to commit
 // exits 75 (EX_TEMPFAIL), the one status every MDA retries rather than bounces.
-#include <syslog.h>
 
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include <syslog.h>
+#include <unistd.h>
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
@@ -87,7 +89,8 @@ int cmd_mail(const Args& args) {
         "'W' recipe (or maildrop/Sieve rule) delivers it normally; without it such mail is "
         "quarantined and the exit status is 0")(
         "locator", po::value<std::string>()->value_name("TEXT"),
-        "where the mail came from, recorded with the receipt (default: its Message-ID)")(
+        "where the mail came from, recorded with the receipt (default: stdin:MESSAGE-ID, from the "
+        "mail's Message-ID header)")(
         "log", po::value<std::string>()->value_name("WHERE"),
         "where the one-line outcome goes: stderr (always, the default), failure (stderr, "
         "only when the exit status is not 0: for Dovecot, which logs a program's stderr as "
@@ -102,6 +105,11 @@ int cmd_mail(const Args& args) {
         vm = parse_command_line(args, visible, {}, config);
         log.set(OutcomeLog::parse(option_or_config(vm, config, "mail", "log", "stderr")));
         delivery.emplace(config, vm, "mail");
+    } catch (const po::error&) {
+        // A usage error (64) too reads the mail first: an MDA that is still writing it would
+        // otherwise die of SIGPIPE and report that instead of the status. Not from a terminal.
+        if (!::isatty(STDIN_FILENO)) read_stream(stdin);
+        throw;
     } catch (const FatalError& e) {
         // A broken config must not bounce mail: defer it until the configuration is fixed.
         read_stream(stdin);

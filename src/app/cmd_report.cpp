@@ -151,7 +151,9 @@ int cmd_report(const Args& args) {
     }
     if (vm.count("fallback-hours")) {
         const double hours = vm["fallback-hours"].as<double>();
-        if (!(hours > 0) || hours > 24 * 366) throw po::error("--fallback-hours must be positive");
+        if (!(hours > 0) || hours > 24 * 366) {
+            throw po::error("--fallback-hours must be more than 0 and at most 8784 (a year)");
+        }
         options.fallback_threshold_seconds = static_cast<std::int64_t>(hours * 3600);
     }
 

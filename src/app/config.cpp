@@ -149,6 +149,16 @@ void check_known_keys(const std::map<std::string, std::vector<std::string>>& unr
 
 }  // namespace
 
+std::vector<std::string> known_config_keys() {
+    std::vector<std::string> keys;
+    for (const SectionSchema& s : config_schema()) {
+        for (const char* k : s.keys) keys.push_back(*s.name ? std::string(s.name) + "." + k : k);
+    }
+    for (const std::string& k : dispatch_keys()) keys.push_back("dispatch." + k);
+    for (const std::string& k : handler_keys()) keys.push_back("handler.NAME." + k);
+    return keys;
+}
+
 int count_verbosity(const std::vector<std::string>& args, std::vector<std::string>& rest) {
     int level = 0;
     bool options_end = false;

@@ -39,6 +39,10 @@ struct Config {
 // else ~/.local/state/autodns-notify/notify.sqlite.
 std::string default_db_path();
 
+// Every key of the config file as "section.key" ("key" before any section,
+// "handler.NAME.key" for handler sections): what `autodns-notify --config-keys` prints.
+std::vector<std::string> known_config_keys();
+
 // Counts the verbosity words of `args` (-v, -vv, --verbose, --verbose=N, before a "--") and
 // copies every other word to `rest`. Throws po::error for a bad --verbose=N.
 int count_verbosity(const std::vector<std::string>& args, std::vector<std::string>& rest);

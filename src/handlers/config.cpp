@@ -15,6 +15,22 @@ namespace {
 constexpr const char* handler_prefix = "handler.";
 constexpr const char* dispatch_prefix = "dispatch.";
 
+// The keys of a [handler.NAME] section: those of every kind, and each kind's own.
+const std::vector<std::string>& common_handler_keys() {
+    static const std::vector<std::string> keys = {
+        "kind", "kinds", "types", "statuses", "max-attempts", "backoff", "backoff-max", "timeout"};
+    return keys;
+}
+
+const std::map<HandlerKind, std::set<std::string>>& own_handler_keys() {
+    static const std::map<HandlerKind, std::set<std::string>> keys = {
+        {HandlerKind::exec, {"command"}},
+        {HandlerKind::jsonl, {"path"}},
+        {HandlerKind::http, {"url", "header"}},
+    };
+    return keys;
+}
+
 bool valid_name(const std::string& name) {
     return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
         return std::isalnum(c) || c == '-' || c == '_';
@@ -131,13 +147,8 @@ HandlerSpec read_handler(const std::string& name,
         reader.fail("kind", "unknown kind '" + kind + "' (exec, jsonl or http)");
     spec.timeout_seconds = spec.kind == HandlerKind::http ? 10 : 30;
 
-    const std::set<std::string> common = {"kind",         "kinds",   "types",       "statuses",
-                                          "max-attempts", "backoff", "backoff-max", "timeout"};
-    const std::map<HandlerKind, std::set<std::string>> own = {
-        {HandlerKind::exec, {"command"}},
-        {HandlerKind::jsonl, {"path"}},
-        {HandlerKind::http, {"url", "header"}},
-    };
+    const std::set<std::string> common(common_handler_keys().begin(), common_handler_keys().end());
+    const std::map<HandlerKind, std::set<std::string>>& own = own_handler_keys();
     for (const auto& [key, values] : keys) {
         if (common.count(key) == 0 && own.at(spec.kind).count(key) == 0) {
             bool other_kind = false;
@@ -245,6 +256,19 @@ int Handlers::lease_seconds() const {
     return worst + 60;
 }
 
+const std::vector<std::string>& dispatch_keys() {
+    static const std::vector<std::string> keys = {"lease", "interval", "mail-deadline",
+                                                  "import-deadline"};
+    return keys;
+}
+
+std::vector<std::string> handler_keys() {
+    std::set<std::string> keys(common_handler_keys().begin(), common_handler_keys().end());
+    for (const auto& entry : own_handler_keys())
+        keys.insert(entry.second.begin(), entry.second.end());
+    return {keys.begin(), keys.end()};
+}
+
 Handlers load_handlers(const std::map<std::string, std::vector<std::string>>& sections,
                        const std::string& source) {
     std::map<std::string, std::map<std::string, std::vector<std::string>>> by_name;
@@ -272,7 +296,9 @@ Handlers load_handlers(const std::map<std::string, std::vector<std::string>>& se
             } else if (key == "import-deadline") {
                 handlers.settings.import_deadline = dispatch.seconds(key, values, 86400 * 7);
             } else {
-                dispatch.fail(key, "unknown key (lease, interval, mail-deadline, import-deadline)");
+                std::string list;
+                for (const std::string& k : dispatch_keys()) list += (list.empty() ? "" : ", ") + k;
+                dispatch.fail(key, "unknown key (" + list + ")");
             }
         }
     }

@@ -29,6 +29,10 @@ struct Handlers {
     int lease_seconds() const;  // settings.lease_seconds, or the default derived from specs
 };
 
+// Every key of a [handler.NAME] section (of any kind) and of [dispatch], sorted as listed.
+std::vector<std::string> handler_keys();
+const std::vector<std::string>& dispatch_keys();
+
 // Reads the handler sections from `sections` (Config::sections). `source` names the file in
 // messages. Throws FatalError (not temporary) naming the section and key for a bad section:
 // unknown kind or key, missing required key, a value that does not parse.
