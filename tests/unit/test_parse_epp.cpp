@@ -228,6 +228,28 @@ TEST_CASE("epp: one record across formats (JSON, XML and EPP of one message)", "
                       parse_fixture("samples/payloads/001-epp-poll-reply.xml"));
 }
 
+TEST_CASE("job_id is an integer in JSON and XML alike", "[parse_epp]") {
+    const ParseResult j = parse_fixture("samples/payloads/001-domaincreate-poll.json");
+    const ParseResult x = parse_fixture("samples/payloads/001-domaincreate-poll.xml");
+    REQUIRE(j.status == ParseStatus::ok);
+    REQUIRE(x.status == ParseStatus::ok);
+    CHECK(j.notifications.at(0).job_id == std::int64_t{4295609745});
+    CHECK(x.notifications.at(0).job_id == std::int64_t{4295625406});
+    const ParseResult s = parse_text(R"({"id": 5, "job": {"id": "4295609745"},
+      "status": {"code": "S0101", "type": "SUCCESS"}, "object": {"type": "domain", "value": "a.de"}})");
+    REQUIRE(s.status == ParseStatus::ok);
+    CHECK(s.notifications.at(0).job_id == std::int64_t{4295609745});  // digit string
+}
+
+TEST_CASE("a success reply that lists jobs or objects is not a notification", "[parse_epp]") {
+    auto r = parse_fixture("samples/payloads/list-certificate_jobs-reply.json");
+    CHECK(r.status == ParseStatus::not_notification);
+    CHECK(r.error.find("S400110") != std::string::npos);
+    r = parse_fixture("samples/payloads/list-jobs-reply.xml");
+    CHECK(r.status == ParseStatus::not_notification);
+    CHECK(r.error.find("S0105") != std::string::npos);
+}
+
 TEST_CASE("epp frames: greeting, result codes, msgQ, garbage", "[parse_epp]") {
     EppFrame g = inspect_epp_frame(
         R"(<?xml version="1.0"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><greeting><svID>x</svID><svcMenu><version>1.0</version><objURI>urn:ietf:params:xml:ns:domain-1.0</objURI><svcExtension><extURI>urn:org:domainrobot:ns:ext-1.0</extURI></svcExtension></svcMenu></greeting></epp>)");
