@@ -107,22 +107,25 @@ expect_eq "epp: one notification, poll and mail" \
   "1 poll,mail"
 
 # --- Faults: a dropped connection, the same garbage frame twice, a 2400 on ack, a length
-# header that lies. Nothing lost, nothing acked unstored, the garbage kept once.
+# header that lies, a connection dropped after an ack was sent. Nothing lost, nothing acked
+# unstored, the garbage kept once.
 DB=$T/faults.sqlite
 start_standin faults --db "$DB" --fault poll1=drop --fault poll2=garbage --fault poll3=garbage \
-  --fault ack1=2400 --fault poll5=liar "${QUEUE[@]}"
+  --fault ack1=2400 --fault poll5=liar --fault ack2=drop "${QUEUE[@]}"
 rc=0; poll --db "$DB" "${FAST[@]}" --max-failures 10 2>"$T/poll.log" || rc=$?
 expect_eq "faults: exit" "$rc" 0
 expect_eq "faults: all acked in order" "$(acked)" "$IDS"
 expect_eq "faults: no ack before store" "$(violations)" 0
 expect_eq "faults: all stored once" "$(sql "$DB" "SELECT count(*) FROM notifications")" 3
 expect_eq "faults: garbage kept once" "$(sql "$DB" "SELECT count(*) FROM quarantine WHERE channel='poll'")" 1
-expect_eq "faults: redelivered after the 2400" "$(sql "$DB" "SELECT count(*) FROM receipts WHERE key='id:880369'")" 2
+# Stored at poll 4 (ack 2400), again at poll 6 (ack dropped), again at poll 7 (acked).
+expect_eq "faults: redelivered after the 2400 and the drop" "$(sql "$DB" "SELECT count(*) FROM receipts WHERE key='id:880369'")" 3
+expect_eq "faults: duplicates counted" "$(grep -o '[0-9]* duplicate' "$T/poll.log" | tail -1)" "2 duplicate"
 expect_contains "faults: drop logged" "$(cat "$T/poll.log")" "closed the connection"
 expect_contains "faults: 2400 logged" "$(cat "$T/poll.log")" "ack of 880369 refused (2400"
 expect_contains "faults: liar logged" "$(cat "$T/poll.log")" "reading a frame of"
 expect_contains "faults: retry logged" "$(cat "$T/poll.log")" "retry in"
-expect_eq "faults: new sessions" "$(grep -c '^LOGIN ok' "$STANDIN_LOG")" 6
+expect_eq "faults: new sessions" "$(grep -c '^LOGIN ok' "$STANDIN_LOG")" 7
 stop_standin
 
 # --- An unparseable message at the head of the queue: never acked, quarantined once (its
@@ -225,6 +228,26 @@ printf '[poll]\nprotocol = epp\nurl = localhost:700\ncert-file = %s\n' "$T/missi
 rc=0; AUTODNS_NOTIFY_CONFIG="$T/tls.ini" "$BIN" poll --ca-file "$T/ca.pem" --db "$T/u.sqlite" --once 2>"$T/tls.log" || rc=$?
 expect_eq "missing client certificate: exit" "$rc" 78
 expect_contains "missing client certificate: message" "$(cat "$T/tls.log")" "cannot read client certificate $T/missing-client.pem"
+
+# --- A read-only database file (owned by root, the poller runs as nobody): exit 75, nothing
+# acked.
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  mkdir "$T/ro"; chmod 755 "$T/ro"
+  DB=$T/ro/notify.sqlite
+  start_standin ro --db "$DB"
+  poll --db "$DB" "${FAST[@]}" 2>/dev/null  # creates the database
+  stop_standin
+  chmod 644 "$DB"*; chmod 777 "$T/ro"; chmod 644 "$T/ca.pem"
+  start_standin ro2 --db "$DB" "${QUEUE[0]}"
+  rc=0; setpriv --reuid=nobody --regid="$(id -gn nobody)" --clear-groups "$BIN" poll --protocol epp \
+    --url "$URL" --ca-file "$T/ca.pem" --db "$DB" "${FAST[@]}" --max-failures 2 2>"$T/poll.log" || rc=$?
+  expect_eq "read-only: exit" "$rc" 75
+  expect_eq "read-only: nothing acked" "$(grep -c '^ACK' "$STANDIN_LOG" || true)" 0
+  expect_contains "read-only: message" "$(cat "$T/poll.log")" "read-only"
+  stop_standin
+else
+  echo "note: not root or no setpriv/nobody: the read-only database case is not run" >&2
+fi
 
 # --- Usage errors.
 rc=0; "$BIN" poll --protocol epp --db "$T/u.sqlite" --once 2>"$T/usage.log" || rc=$?
