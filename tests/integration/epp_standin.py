@@ -16,7 +16,7 @@ the greeting, <logout/> 1500 and closes. The log gets one line per event:
     HELLO  LOGOUT
 Faults: WHEN is pollN or ackN (the N-th poll req / ack over all connections, from 1); KIND is
 drop (close without answer), garbage (a frame that is not XML), liar (a header announcing
-more bytes than follow, then close), 2400 (ack: "command failed", the message stays queued).
+more bytes than follow, then close), 2400 ("command failed"; on ack the message stays queued).
 """
 import argparse
 import os
@@ -158,6 +158,10 @@ class Handler(socketserver.BaseRequestHandler):
                     if fault == "garbage":
                         st.log("POLL garbage")
                         send_frame(conn, b"\x00\x01 this is not XML \xff")
+                        continue
+                    if fault == "2400":
+                        st.log("POLL 2400")
+                        send_frame(conn, result(2400, "Command failed", cltrid))
                         continue
                     if fault == "liar":
                         st.log("POLL liar")

@@ -178,18 +178,20 @@ expect_eq "client certificate: exit" "$rc" 0
 expect_eq "client certificate: acked" "$(acked)" "$IDS"
 stop_standin
 
-# --- Without --once: <hello/> keeps the idle session, SIGTERM ends it with a logout.
+# --- Without --once: a dropped session and a 2400 answer to poll are followed by a new
+# session that logs in again after the back-off, <hello/> keeps the idle session, SIGTERM ends it with a logout.
 DB=$T/loop.sqlite
-start_standin loop --db "$DB" "${QUEUE[0]}"
+start_standin loop --db "$DB" --fault poll2=drop --fault poll3=2400 "${QUEUE[0]}"
 "$BIN" poll --protocol epp --url "$URL" --ca-file "$T/ca.pem" --db "$DB" --timeout 2 \
-  --interval 30 --keepalive 0.3 2>"$T/poll.log" &
+  --interval 30 --keepalive 0.3 --retry-min 0.05 2>"$T/poll.log" &
 pid=$!
 for _ in $(seq 100); do grep -q '^HELLO' "$STANDIN_LOG" && break; sleep 0.1; done
 kill -TERM "$pid"
 rc=0; wait "$pid" || rc=$?
 expect_eq "loop: exit after SIGTERM" "$rc" 0
 expect_eq "loop: acked" "$(acked)" "880369"
-expect_eq "loop: one session" "$(grep -c '^CONNECT' "$STANDIN_LOG")" 1
+expect_eq "loop: new sessions after the drop and the 2400" "$(grep -c '^LOGIN ok' "$STANDIN_LOG")" 3
+expect_contains "loop: 2400 logged" "$(cat "$T/poll.log")" "EPP answered 2400 Command failed; a new session follows"
 expect_contains "loop: keep-alive" "$(cat "$STANDIN_LOG")" "HELLO"
 expect_contains "loop: logout" "$(tail -1 "$STANDIN_LOG")" "LOGOUT"
 stop_standin
