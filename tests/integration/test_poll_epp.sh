@@ -257,4 +257,9 @@ expect_eq "no url: exit" "$rc" 64
 expect_contains "no url: message" "$(cat "$T/usage.log")" "needs --url HOST:PORT"
 rc=0; "$BIN" poll --protocol epp --url https://epp.example:700 --db "$T/u.sqlite" --once 2>"$T/usage.log" || rc=$?
 expect_eq "https url: exit" "$rc" 64
+expect_contains "https url: message" "$(cat "$T/usage.log")" "must be HOST:PORT or epp://HOST:PORT"
+for bad in "epp://user:pw@epp.example:700" "epp.example:0" "epp.example:http" "epp://:700" "epp.example:700/path"; do
+  rc=0; "$BIN" poll --protocol epp --url "$bad" --db "$T/u.sqlite" --once 2>"$T/usage.log" || rc=$?
+  expect_eq "bad url $bad: exit" "$rc" 64
+done
 finish
