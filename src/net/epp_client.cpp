@@ -393,8 +393,9 @@ class EppPoller {
         totals_.duplicates += report.duplicate_count;
         const std::string id = std::to_string(*n.id);
         const EppFrame ack = command("  <command>\n    <poll op=\"ack\" msgID=\"" + id + "\"/>\n");
-        if (ack.result_code != 1000) {
-            if (ack.result_code >= 2000) end_session(ack.result_code < 2500);
+        // RFC 5730 answers an ack with 1000; any 1xxx is a success.
+        if (ack.result_code >= 2000) {
+            end_session(ack.result_code < 2500);
             return {StepKind::failed, report.summary + "; ack of " + id + " refused (" +
                                           std::to_string(ack.result_code) + " " + ack.result_text +
                                           "), it will come again as a duplicate"};
