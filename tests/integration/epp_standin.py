@@ -2,7 +2,7 @@
 """A local stand-in for an EPP server with a message queue (RFC 5730/5734), for tests only.
 
     epp_standin.py --cert PEM --key PEM --db DB --port-file FILE --log FILE
-                   [--client-ca PEM] [--user U --password P] [--fault WHEN=KIND ...] MESSAGE...
+                   [--listen 127.0.0.N] [--client-ca PEM] [--user U --password P] [--fault WHEN=KIND ...] MESSAGE...
 
 Listens on a free loopback port with TLS (Python's ssl; --client-ca: a client certificate
 signed by that CA is required). Each connection gets a greeting; <login> checks clID and pw
@@ -229,6 +229,7 @@ def main():
     p.add_argument("--user", default="user")
     p.add_argument("--password", default="secret")
     p.add_argument("--fault", action="append", default=[])
+    p.add_argument("--listen", default="127.0.0.1", help="loopback address to listen on")
     p.add_argument("messages", nargs="*")
     args = p.parse_args()
     state = State(args)
@@ -238,7 +239,7 @@ def main():
         ctx.verify_mode = ssl.CERT_REQUIRED
         ctx.load_verify_locations(args.client_ca)
     state.context = ctx
-    server = Server(("127.0.0.1", 0), Handler)
+    server = Server((args.listen, 0), Handler)
     server.state = state
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))

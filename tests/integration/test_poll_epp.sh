@@ -161,9 +161,13 @@ expect_eq "wrong certificate: exit" "$rc" 75
 expect_contains "wrong certificate: message" "$(cat "$T/poll.log")" "TLS handshake with localhost"
 expect_contains "wrong certificate: reason" "$(cat "$T/poll.log")" "certificate verify failed"
 expect_eq "wrong certificate: no login" "$(grep -c '^LOGIN' "$STANDIN_LOG" || true)" 0
+stop_standin
 # A server name the certificate does not carry (127.0.0.2 is loopback but not in its SAN).
+start_standin name --db "$DB" --listen 127.0.0.2 "${QUEUE[@]}"
 rc=0; "$BIN" poll --protocol epp --url "epp://127.0.0.2:${URL#localhost:}" --ca-file "$T/ca.pem" --db "$DB" "${FAST[@]}" --max-failures 1 2>"$T/poll.log" || rc=$?
 expect_eq "wrong name: exit" "$rc" 75
+expect_contains "wrong name: refused in the handshake" "$(cat "$T/poll.log")" "TLS handshake with 127.0.0.2"
+expect_contains "wrong name: reason" "$(cat "$T/poll.log")" "certificate verify failed"
 expect_eq "wrong name: no login" "$(grep -c '^LOGIN' "$STANDIN_LOG" || true)" 0
 stop_standin
 
