@@ -3,12 +3,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 #include "app/config.hpp"
 #include "app/dispatch_hook.hpp"
 #include "app/net_commands.hpp"
 #include "core/errors.hpp"
+#include "net/epp_client.hpp"
 #include "net/poll_client.hpp"
 #include "util/stop_signal.hpp"
 
@@ -51,14 +53,15 @@ int run_poll(const Args& args) {
     po::options_description own(
         "Poll options (each also as a key in the [poll] section of the config file)");
     own.add_options()("once", "stop when the queue is empty instead of polling on")(
-        "protocol", po::value<std::string>()->value_name("json|xml"),
-        "JSON REST API (GET /poll, PUT /poll/{id}) or XML gateway (tasks 0905/0906); "
-        "default json. EPP polling is not supported")(
+        "protocol", po::value<std::string>()->value_name("json|xml|epp"),
+        "JSON REST API (GET /poll, PUT /poll/{id}), XML gateway (tasks 0905/0906) or EPP "
+        "over TLS (poll req / ack); default json")(
         "url", po::value<std::string>()->value_name("URL"),
         "API base URL (default https://api.autodns.com/v1 for json, "
-        "https://gateway.autodns.com for xml)")(
-        "interval", po::value<std::string>()->value_name("SECONDS"),
-        "pause after the queue was found empty (default 60)")(
+        "https://gateway.autodns.com for xml); for epp HOST:PORT or epp://HOST:PORT, "
+        "required (port 700 when omitted)")("interval",
+                                            po::value<std::string>()->value_name("SECONDS"),
+                                            "pause after the queue was found empty (default 60)")(
         "timeout", po::value<std::string>()->value_name("SECONDS"),
         "connect/read/write timeout per request (default 30)")(
         "retry-min", po::value<std::string>()->value_name("SECONDS"),
@@ -68,7 +71,14 @@ int run_poll(const Args& args) {
         "max-failures", po::value<std::string>()->value_name("N"),
         "with --once: give up (exit 75) after N failures in a row (default 5)")(
         "ca-file", po::value<std::string>()->value_name("FILE"),
-        "PEM CA certificates to verify the server with (default: the system's)");
+        "PEM CA certificates to verify the server with (default: the system's)")(
+        "cert-file", po::value<std::string>()->value_name("FILE"),
+        "epp: PEM client certificate (chain) to present")(
+        "key-file", po::value<std::string>()->value_name("FILE"),
+        "epp: PEM private key of --cert-file (default: in --cert-file)")(
+        "keepalive", po::value<std::string>()->value_name("SECONDS"),
+        "epp: send <hello/> when the session was idle this long while waiting (default "
+        "240)");
     visible.add(own);
     visible.add(AfterCommitDelivery::options("default: the [dispatch] import-deadline"));
     Config config;
@@ -90,7 +100,12 @@ int run_poll(const Args& args) {
             "docs/poll.md. SIGTERM or SIGINT: finish the current exchange and exit 0.\n\n"
             "Exit status: 0 queue empty (--once) or stopped by a signal; 64 usage; 75 gave up\n"
             "after --max-failures failures in a row, or the database cannot be opened; 78 no\n"
-            "credentials configured.",
+            "credentials configured, the EPP server refused them (2200/2501), or --ca-file,\n"
+            "--cert-file or --key-file cannot be read (epp).\n\n"
+            "EPP (--protocol epp): TLS to --url HOST:PORT, verified with --ca-file; the login's\n"
+            "clID is AUTODNS_USER. Each message is stored, then acked; <hello/> keeps the\n"
+            "session while waiting (--keepalive); a dropped session or a 2xxx answer starts a\n"
+            "new one after the back-off.",
             visible);
         return exit_ok;
     }
@@ -102,20 +117,30 @@ int run_poll(const Args& args) {
     } else if (protocol == "xml") {
         options.protocol = PollProtocol::xml;
     } else if (protocol == "epp") {
-        throw po::error(
-            "--protocol epp: EPP polling is not supported (use json or xml; see "
-            "docs/poll.md)");
+        options.protocol = PollProtocol::epp;
     } else {
-        throw po::error("--protocol must be json or xml, not '" + protocol + "'");
+        throw po::error("--protocol must be json, xml or epp, not '" + protocol + "'");
     }
     options.url = setting(vm, config, "url", default_poll_url(options.protocol));
+    if (options.protocol == PollProtocol::epp) {
+        if (options.url.empty()) {
+            throw po::error("--protocol epp needs --url HOST:PORT (or url in [poll])");
+        }
+        std::string host, port;
+        try {
+            split_epp_url(options.url, host, port);
+        } catch (const std::invalid_argument& e) {
+            throw po::error(e.what());
+        }
+    }
     const auto scheme = options.url.find("://");
     const std::string scheme_name =
         scheme == std::string::npos ? "" : options.url.substr(0, scheme);
-    if (scheme_name != "https" && scheme_name != "http") {
+    if (options.protocol != PollProtocol::epp && scheme_name != "https" && scheme_name != "http") {
         throw po::error("--url '" + options.url + "' must start with https:// (or http://)");
     }
-    if (options.url.find('@', scheme + 3) != std::string::npos &&
+    if (options.protocol != PollProtocol::epp &&
+        options.url.find('@', scheme + 3) != std::string::npos &&
         options.url.find('@', scheme + 3) < options.url.find('/', scheme + 3)) {
         throw po::error(
             "--url must not carry credentials; use [poll] user/password or "
@@ -143,6 +168,9 @@ int run_poll(const Args& args) {
     options.max_failures =
         static_cast<int>(seconds_setting(vm, config, "max-failures", 5, 1, 1000000));
     options.ca_file = setting(vm, config, "ca-file", "");
+    options.cert_file = setting(vm, config, "cert-file", "");
+    options.key_file = setting(vm, config, "key-file", "");
+    options.keepalive_seconds = seconds_setting(vm, config, "keepalive", 240, 0.1, 86400);
     options.store.path = config.db_path;
     options.store.busy_timeout_ms = config.busy_timeout_ms;
     options.store.file_mode = config.db_mode;
@@ -158,12 +186,16 @@ int run_poll(const Args& args) {
     }
 
     util::StopSignal stop;
-    std::fprintf(stderr, "autodns-notify poll: %s %s as %s (context %s), database %s%s\n",
-                 protocol.c_str(), options.url.c_str(), options.user.c_str(),
-                 options.context.c_str(), options.store.path.c_str(),
-                 options.once ? ", until the queue is empty" : "");
+    const std::string context = options.protocol == PollProtocol::epp
+                                    ? std::string()
+                                    : " (context " + options.context + ")";
+    std::fprintf(stderr, "autodns-notify poll: %s %s as %s%s, database %s%s\n", protocol.c_str(),
+                 options.url.c_str(), options.user.c_str(), context.c_str(),
+                 options.store.path.c_str(), options.once ? ", until the queue is empty" : "");
     PollTotals totals;
-    const int status = run_poll_client(options, stop, &totals);
+    const int status = options.protocol == PollProtocol::epp
+                           ? run_epp_poll_client(options, stop, &totals)
+                           : run_poll_client(options, stop, &totals);
     std::fprintf(stderr,
                  "autodns-notify poll: %d stored, %d duplicate, %d confirmed, %d quarantined, "
                  "%d failures\n",

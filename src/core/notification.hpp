@@ -48,7 +48,7 @@ struct Notification {
     Owner owner;
     std::optional<std::string> stid;     // the notification's own server transaction id
     std::optional<std::string> ctid;     // client transaction id of the job
-    std::optional<std::string> job_id;   // AutoDNS job id (kept as text: it exceeds 2^31)
+    std::optional<std::int64_t> job_id;  // AutoDNS job id (an integer in every format)
     std::optional<std::string> created;  // ISO 8601 UTC, "2021-05-12T12:43:12Z"
     std::optional<std::string> notice;   // nic_response / notice, trimmed
     Format format = Format::json;

@@ -234,6 +234,7 @@ class Poller {
 }  // namespace
 
 std::string default_poll_url(PollProtocol protocol) {
+    if (protocol == PollProtocol::epp) return std::string();  // no verified default host
     return protocol == PollProtocol::json ? "https://api.autodns.com/v1"
                                           : "https://gateway.autodns.com";
 }

@@ -22,10 +22,11 @@
 
 namespace autodns {
 
-enum class PollProtocol { json, xml };
+enum class PollProtocol { json, xml, epp };
 
 struct PollOptions {
-    std::string url;  // JSON: API base ("https://api.autodns.com/v1"); XML: gateway URL
+    std::string url;  // JSON: API base ("https://api.autodns.com/v1"); XML: gateway URL;
+                      // EPP: "HOST:PORT" or "epp://HOST:PORT"
     PollProtocol protocol = PollProtocol::json;
     std::string user;
     std::string password;
@@ -36,7 +37,10 @@ struct PollOptions {
     double retry_max_seconds = 600;  // back-off cap
     bool once = false;               // stop when the queue is empty
     int max_failures = 5;            // once: give up after this many failures in a row
-    std::string ca_file;             // PEM CA bundle for HTTPS (default: the system's)
+    std::string ca_file;             // PEM CA bundle for HTTPS / EPP TLS (default: the system's)
+    std::string cert_file;           // EPP: PEM client certificate (chain), optional
+    std::string key_file;            // EPP: PEM private key of cert_file (default: cert_file)
+    double keepalive_seconds = 240;  // EPP: <hello/> after this long without a command
     std::size_t max_reply_bytes = 32 * 1024 * 1024;
     StoreOptions store;
     // Called on every store connection when it is opened (handlers attach their outbox

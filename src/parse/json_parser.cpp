@@ -124,8 +124,12 @@ bool read_message(const json& m, Notification& n, std::string& error) {
 
     if (job) {
         n.kind = "job";
-        n.job_id = nonempty(text_member(*job, "id"));
-        if (!n.job_id) n.job_id = nonempty(text_member(*job, "job_id"));
+        if (auto text = nonempty(text_member(*job, "id"))) n.job_id = parse_message_id(*text);
+        if (!n.job_id) {
+            if (auto text = nonempty(text_member(*job, "job_id"))) {
+                n.job_id = parse_message_id(*text);
+            }
+        }
         n.job_type = nonempty(text_member(*job, "type"));
         apply_task_code(n);
     } else {
@@ -249,6 +253,20 @@ ParseResult read_top(const json& top) {
         return not_notification("confirm reply (status S0906), not a notification");
     }
     if (const json* data = member(top, "data")) {
+        // A success reply of another call (a job or certificate list: S0105, S400110, ...)
+        // lists objects; only a poll reply (S0905) or a reply without a status carries
+        // notification messages in data.
+        if (const json* s = object_member(top, "status")) {
+            const Status st = read_status(*s);
+            const bool success = st.type ? *st.type == "success"
+                                         : (st.code && !st.code->empty() && (*st.code)[0] == 'S');
+            if (success && st.code && *st.code != "S0905") {
+                const std::size_t count = data->is_array() ? data->size() : 1;
+                return not_notification("reply (status " + *st.code + ") lists " +
+                                        std::to_string(count) +
+                                        " object(s): a call's answer, not a notification");
+            }
+        }
         if (data->is_array()) {
             for (const json& el : *data) {
                 const json* m = object_member(el, "message");

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "parse/fields.hpp"
 
 namespace autodns {
 namespace {
@@ -72,7 +73,12 @@ Notification record_from_json(const std::string& text) {
         n.owner = {get_opt<std::string>(ow, "user"), get_opt<std::int64_t>(ow, "context")};
         n.stid = get_opt<std::string>(j, "stid");
         n.ctid = get_opt<std::string>(j, "ctid");
-        n.job_id = get_opt<std::string>(j, "job_id");
+        // Records stored before job_id became an integer hold it as a digit string.
+        if (auto it = j.find("job_id"); it != j.end() && it->is_string()) {
+            n.job_id = parse_message_id(it->get<std::string>());
+        } else {
+            n.job_id = get_opt<std::int64_t>(j, "job_id");
+        }
         n.created = get_opt<std::string>(j, "created");
         n.notice = get_opt<std::string>(j, "notice");
         n.format = format_from(j.at("format").get<std::string>());

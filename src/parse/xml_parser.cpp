@@ -109,8 +109,10 @@ MessageOutcome read_message(const pugi::xml_node& m, Notification& n, std::strin
     if (!n.notice && section != m) n.notice = notice_of(m);
 
     if (n.kind == "job") {
-        n.job_id = child_text(section, "job_id");
-        if (!n.job_id) n.job_id = child_text(section, "id");
+        if (auto text = child_text(section, "job_id")) n.job_id = parse_message_id(*text);
+        if (!n.job_id) {
+            if (auto text = child_text(section, "id")) n.job_id = parse_message_id(*text);
+        }
         n.job_type = child_text(section, "type");
         apply_task_code(n);
     } else {
@@ -211,6 +213,14 @@ ParseResult read_response(const pugi::xml_node& response) {
     const Status call = read_status(child(result, "status"));
     if (call.code && *call.code == "S0906") {
         return not_notification("confirm reply (status S0906), not a notification");
+    }
+    const bool success = call.type ? *call.type == "success"
+                                   : (call.code && !call.code->empty() && (*call.code)[0] == 'S');
+    if (success && call.code && *call.code != "S0905") {
+        // A success reply of another call (a job or certificate list) lists objects.
+        return not_notification("<response> (status " + *call.code +
+                                ") of another call than 0905: a call's answer, not a "
+                                "notification");
     }
     std::vector<pugi::xml_node> messages;
     for (const pugi::xml_node& c : child(result, "data").children()) {

@@ -97,8 +97,8 @@ rc=0; env -u AUTODNS_USER -u AUTODNS_PASSWORD AUTODNS_NOTIFY_CONFIG=/dev/null "$
 expect_eq "no credentials" "$rc" 78
 expect_contains "no credentials message" "$(cat "$T/err")" "AUTODNS_PASSWORD"
 rc=0; "$BIN" poll --db "$DB" --protocol epp 2>"$T/err" || rc=$?
-expect_eq "epp" "$rc" 64
-expect_contains "epp message" "$(cat "$T/err")" "not supported"
+expect_eq "epp without --url" "$rc" 64
+expect_contains "epp without --url: message" "$(cat "$T/err")" "needs --url HOST:PORT"
 
 # --- Credentials from the config file; daemon mode drains the queue and stops on SIGTERM.
 DB=$T/daemon.sqlite

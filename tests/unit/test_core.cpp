@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <regex>
+
 #include "core/notification.hpp"
 #include "core/record_json.hpp"
 
@@ -42,7 +44,7 @@ TEST_CASE("record JSON round-trips every field", "[core]") {
     n.object = {std::string("domain"), std::string("example.com")};
     n.owner = {std::string("user"), 4};
     n.stid = "20181015-app1-3788";
-    n.job_id = "4295625406";
+    n.job_id = 4295625406;
     n.created = "2018-10-15T12:03:02Z";
     n.format = Format::xml;
     n.data_json = R"({"name":"example.com"})";
@@ -53,4 +55,19 @@ TEST_CASE("record JSON round-trips every field", "[core]") {
     CHECK(back.owner.context == 4);
     CHECK(back.status.text == std::nullopt);
     CHECK(text.find("\"ctid\":null") != std::string::npos);
+}
+
+TEST_CASE("record: job_id is an integer, an older digit-string job_id reads back as one",
+          "[core]") {
+    Notification n;
+    n.id = 5;
+    n.kind = "job";
+    n.job_id = 4295625406;
+    assign_key(n);
+    std::string text = record_to_json(n);
+    CHECK(text.find("\"job_id\":4295625406") != std::string::npos);
+    const std::string old_text =
+        std::regex_replace(text, std::regex("\"job_id\":4295625406"), "\"job_id\":\"4295625406\"");
+    REQUIRE(old_text != text);
+    CHECK(record_from_json(old_text).job_id == 4295625406);
 }

@@ -19,7 +19,7 @@ TEST_CASE("json: job push body from the generator", "[parse_json]") {
     CHECK(n.type == "DomainCreate");
     CHECK(n.task == "0101");
     CHECK(n.job_type == "domain_create");
-    CHECK(n.job_id == "451054961");
+    CHECK(n.job_id == 451054961);
     CHECK(n.ctid == "ctid-dc5bda8480");
     CHECK(n.stid == "20240101-app3-10202");
     CHECK(n.status.type == "success");
@@ -80,7 +80,7 @@ TEST_CASE("json: several messages in data give several records", "[parse_json]")
     CHECK(r.notifications[0].task == "0101");
     CHECK(r.notifications[0].object.type == "domain");
     CHECK(r.notifications[0].stid == "s-11");
-    CHECK(r.notifications[0].job_id == "7");
+    CHECK(r.notifications[0].job_id == 7);
     CHECK(r.notifications[1].key == "id:12");
     CHECK(r.notifications[1].kind == "notify");
     CHECK(r.notifications[1].stid == "s-12");

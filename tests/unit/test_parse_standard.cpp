@@ -16,7 +16,7 @@ TEST_CASE("standard: generator job mail, human text then XML", "[parse_standard]
     CHECK(n.key == "id:1005057012");
     CHECK(n.kind == "job");
     CHECK(n.job_type == "domain_renew");
-    CHECK(n.job_id == "451054928");
+    CHECK(n.job_id == 451054928);
     CHECK(n.ctid == "ctid-ba5282b848");
     CHECK(n.stid == "20240101-app5-10138");
     CHECK(n.object.value == "data.de");

@@ -17,7 +17,7 @@ TEST_CASE("xml: generator job message with a contact object", "[parse_xml]") {
     CHECK(n.type == "ContactUpdate");
     CHECK(n.task == "0302");
     CHECK(n.job_type == "contact_update");
-    CHECK(n.job_id == "451056438");
+    CHECK(n.job_id == 451056438);
     CHECK(n.ctid == "ctid-ecf8aae71b");
     CHECK(n.stid == "20240101-app5-12529");
     CHECK(n.status.type == "success");
@@ -61,7 +61,7 @@ TEST_CASE("xml: generator poll-wrapped job with the domain inside job/object", "
     REQUIRE(r.status == ParseStatus::ok);
     const Notification& n = r.notifications.at(0);
     CHECK(n.id == 1005059090);
-    CHECK(n.job_id == "451055983");
+    CHECK(n.job_id == 451055983);
     CHECK(n.status.code == "S0105");
     CHECK(n.task == "0105");
     CHECK(n.type == std::nullopt);  // 0105 is not in the task table
@@ -141,7 +141,7 @@ TEST_CASE("xml: several messages in one poll reply", "[parse_xml]") {
     CHECK(r.notifications[1].type == "DomainStatusUpdate");
     CHECK(r.notifications[1].task == "0102002");
     CHECK(r.notifications[1].stid == "n-2");
-    CHECK(r.notifications[1].job_id == "99");
+    CHECK(r.notifications[1].job_id == 99);
 }
 
 TEST_CASE("xml: not notifications", "[parse_xml]") {

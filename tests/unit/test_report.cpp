@@ -37,7 +37,7 @@ Notification note(std::int64_t id, std::int64_t created, const std::string& type
 }
 
 Notification job(std::int64_t id, std::int64_t created, const std::string& status,
-                 std::optional<std::string> job_id, const std::string& domain) {
+                 std::optional<std::int64_t> job_id, const std::string& domain) {
     Notification n;
     n.id = id;
     n.kind = "job";
@@ -157,11 +157,11 @@ TEST_CASE("report: open jobs close by job id or, without one, by object and type
     const std::string db = dir / "notify.sqlite";
     {
         Store store(StoreOptions{db});
-        arrive(store, job(10, t0 - 5 * hour, "notify", std::string("500"), "a.example"),
+        arrive(store, job(10, t0 - 5 * hour, "notify", std::int64_t{500}, "a.example"),
                Channel::poll, t0 - 5 * hour);
-        arrive(store, job(11, t0 - 4 * hour, "success", std::string("500"), "a.example"),
+        arrive(store, job(11, t0 - 4 * hour, "success", std::int64_t{500}, "a.example"),
                Channel::poll, t0 - 4 * hour);
-        arrive(store, job(12, t0 - 3 * hour, "running", std::string("501"), "b.example"),
+        arrive(store, job(12, t0 - 3 * hour, "running", std::int64_t{501}, "b.example"),
                Channel::poll, t0 - 3 * hour);
         arrive(store, job(13, t0 - 3 * hour, "notify", std::nullopt, "c.example"), Channel::mail,
                t0 - 3 * hour);
