@@ -60,7 +60,7 @@ const std::vector<SectionSchema>& config_schema() {
           "port-file"}},
         {"poll",
          {"protocol", "url", "user", "password", "context", "interval", "timeout", "retry-min",
-          "retry-max", "max-failures", "ca-file"}},
+          "retry-max", "max-failures", "ca-file", "cert-file", "key-file", "keepalive"}},
     };
     return schema;
 }
