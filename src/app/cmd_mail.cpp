@@ -112,6 +112,9 @@ int cmd_mail(const Args& args) {
         if (report.outcome != IngestOutcome::quarantined) delivery->run_for(analysis.notifications);
         if (config.verbosity > 0) {
             if (!analysis.origin.empty()) log_line(who, "found in " + analysis.origin);
+            for (const FoundPart& part : analysis.more_parts)
+                log_line(who, "found in " + part.origin);
+            for (const std::string& n : analysis.notes) log_line(who, "note: " + n);
             for (const std::string& d : analysis.defects) log_line(who, "MIME defect: " + d);
         }
     } catch (const FatalError& e) {
