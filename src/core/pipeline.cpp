@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_set>
 
 #include "core/parse.hpp"
 
@@ -319,6 +320,17 @@ Analysis analyze_mail(std::string_view raw, const MailPolicy& policy, const Mime
     // Alternatives that gave notifications: (multipart/alternative number, member).
     std::vector<std::pair<std::size_t, std::size_t>> alternatives_used;
     std::string first_malformed, first_other, first_untrusted;
+    // Keys of the parts before the current one (filled once a second part gives any): a key
+    // already there is a copy; within one part every notification is kept as parsed.
+    std::unordered_set<std::string> keys;
+    // -v notes, bounded (a hostile mail may repeat one notification a million times).
+    constexpr std::size_t kMaxNotes = 50;
+    const auto note = [&a](std::string text) {
+        if (a.notes.size() < kMaxNotes)
+            a.notes.push_back(std::move(text));
+        else if (a.notes.size() == kMaxNotes)
+            a.notes.push_back("further notes left out");
+    };
     std::size_t in_report = 0;
     for (std::size_t index : order) {
         Payload& candidate = mail.candidates[index];
@@ -332,9 +344,9 @@ Analysis analyze_mail(std::string_view raw, const MailPolicy& policy, const Mime
                 std::find_if(alternatives_used.begin(), alternatives_used.end(),
                              [&](const auto& u) { return u.first == ctx.alternative; });
             if (used != alternatives_used.end() && used->second != ctx.alternative_member) {
-                a.notes.push_back(candidate.origin +
-                                  ": not parsed, an alternative of a part that gave the "
-                                  "notifications");
+                note(candidate.origin +
+                     ": not parsed, an alternative of a part that gave the "
+                     "notifications");
                 continue;
             }
         }
@@ -343,12 +355,12 @@ Analysis analyze_mail(std::string_view raw, const MailPolicy& policy, const Mime
             std::string& slot = r.status == ParseStatus::malformed ? first_malformed : first_other;
             if (slot.empty()) slot = candidate.origin + ": " + r.error;
             if (r.status == ParseStatus::malformed)
-                a.notes.push_back(candidate.origin + ": malformed: " + r.error);
+                note(candidate.origin + ": malformed: " + r.error);
             continue;
         }
         if (r.trailing_bytes > 0)
-            a.notes.push_back(candidate.origin + ": " + std::to_string(r.trailing_bytes) +
-                              " bytes of text after the document ignored");
+            note(candidate.origin + ": " + std::to_string(r.trailing_bytes) +
+                 " bytes of text after the document ignored");
         if (std::string why = check_policy_for(mail, ctx.message, a.headers, policy);
             !why.empty()) {
             if (first_untrusted.empty()) first_untrusted = why;
@@ -357,17 +369,18 @@ Analysis analyze_mail(std::string_view raw, const MailPolicy& policy, const Mime
         if (ctx.alternative != kOuterMessage)
             alternatives_used.emplace_back(ctx.alternative, ctx.alternative_member);
         const std::size_t first = a.notifications.size();
+        if (first > 0 && keys.empty())
+            for (const Notification& m : a.notifications) keys.insert(m.key);
         for (Notification& n : r.notifications) {
-            const bool repeated =
-                std::any_of(a.notifications.begin(), a.notifications.begin() + first,
-                            [&](const Notification& m) { return m.key == n.key; });
-            if (repeated) {
-                a.notes.push_back(candidate.origin + ": " + n.key +
-                                  " again (one notification, kept once)");
+            if (first > 0 && keys.count(n.key) > 0) {
+                note(candidate.origin + ": " + n.key + " again (one notification, kept once)");
                 continue;
             }
             a.notifications.push_back(std::move(n));
         }
+        if (!keys.empty())
+            for (std::size_t i = first; i < a.notifications.size(); ++i)
+                keys.insert(a.notifications[i].key);
         if (a.notifications.size() == first) continue;
         if (first == 0) {
             a.payload = std::move(candidate.bytes);
