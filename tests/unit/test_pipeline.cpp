@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/ingest.hpp"
 #include "core/pipeline.hpp"
@@ -273,4 +274,54 @@ TEST_CASE("pipeline: each part's notifications are stored with that part, a rece
     CHECK(r.duplicate_count == 2);
     CHECK(store.receipts_for(kId77).size() == 2);
     CHECK(store.counts().notifications == 2);
+}
+
+TEST_CASE("pipeline: many parts repeating notifications stay linear, the notes bounded",
+          "[pipeline][mail][hostile]") {
+    // 900 parts, each a JSON array of 200 notifications with the same 200 ids.
+    std::string doc = "[";
+    for (int i = 0; i < 200; ++i) {
+        if (i) doc += ",";
+        doc += "{\"id\":" + std::to_string(1000 + i) + ",\"notify\":{\"type\":\"x\"}}";
+    }
+    doc += "]";
+    std::string raw =
+        "From: a@b.example\nMIME-Version: 1.0\nContent-Type: multipart/mixed; "
+        "boundary=b\n\n";
+    for (int p = 0; p < 900; ++p) raw += "--b\nContent-Type: application/json\n\n" + doc + "\n";
+    raw += "--b--\n";
+    const auto start = std::chrono::steady_clock::now();
+    const Analysis a = analyze_mail(raw, MailPolicy{}, MimeLimits{});
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    REQUIRE(a.verdict == Verdict::notifications);
+    CHECK(a.notifications.size() == 200);
+    CHECK(a.more_parts.empty());
+    CHECK(a.notes.size() == 51);
+    CHECK(a.notes.back() == "further notes left out");
+    CHECK(seconds < 20);  // a bound against quadratic work, not a speed target (bench/)
+}
+
+TEST_CASE("pipeline: with required Authentication-Results, an embedded message needs its own",
+          "[pipeline][mail]") {
+    MailPolicy policy;
+    policy.required_authserv_id = "mx1.example-hosting.de";
+    std::string fwd = sample("mail/messy/forward-attached-rfc822.eml");
+    // The outer mail: authenticated by our MTA for the forwarder's domain.
+    fwd =
+        "Authentication-Results: mx1.example-hosting.de; dkim=pass "
+        "header.d=example-hosting.de\n" +
+        fwd;
+    // The embedded AutoDNS mail carries the field our MTA wrote when it first arrived.
+    Analysis a = analyze_mail(fwd, policy, MimeLimits{});
+    CHECK(a.verdict == Verdict::notifications);
+    // Without it, the forwarded message is not vouched for.
+    const std::size_t at = fwd.find("Authentication-Results: mx1.example-hosting.de;\n");
+    REQUIRE(at != std::string::npos);
+    std::string stripped = fwd;
+    stripped.replace(at, std::string("Authentication-Results").size(), "X-Removed-Results");
+    a = analyze_mail(stripped, policy, MimeLimits{});
+    CHECK(a.verdict == Verdict::untrusted);
+    CHECK(a.reason.find("the message embedded as part 2: no Authentication-Results pass") !=
+          std::string::npos);
 }
