@@ -145,6 +145,16 @@ def build():
         "Content-Disposition: attachment; filename=\"notification.json\"\n\n%s\n--%s--\n"
         % (bnd, j44, bnd, j44, bnd)),
         r44)
+    bnd = "==standard_copy"
+    mails["standard-text-and-xml-attachment.eml"] = (autodns_mail(
+        "1620824312.standard", "AutoDNS Benachrichtigung: autoupdate_dns_success",
+        'Content-Type: multipart/mixed; boundary="%s"\n' % bnd,
+        "--%s\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+        "Sehr geehrte Damen und Herren,\n\nf\u00fcr Ihre Domain liegt folgende Nachricht vor:\n\n"
+        "%s\nMit freundlichen Gr\u00fc\u00dfen\nIhr AutoDNS-Team\n"
+        "--%s\nContent-Type: application/xml; name=\"notification.xml\"\n"
+        "Content-Transfer-Encoding: base64\n\n%s--%s--\n" % (bnd, x40, bnd, b64(x40), bnd)),
+        r40)  # the Standard text and its XML copy: one record, the attachment's (rank first)
     bnd = "==good_and_cut"
     mails["one-good-one-cut-attachment.eml"] = (autodns_mail(
         "1620824302.cut", "AutoDNS: notifications",

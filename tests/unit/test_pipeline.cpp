@@ -140,6 +140,12 @@ TEST_CASE("pipeline: one notification in several parts is kept once", "[pipeline
     CHECK(keys_of(a) == std::vector<std::string>{"id:1005491840"});
     CHECK(a.more_parts.empty());
     CHECK(a.origin.find("application/xml") != std::string::npos);  // the structured part wins
+    a = analyze_mail(sample("mail/messy/standard-text-and-xml-attachment.eml"), MailPolicy{},
+                     MimeLimits{});
+    CHECK(keys_of(a) == std::vector<std::string>{"id:1005491840"});
+    CHECK(a.more_parts.empty());
+    CHECK(a.notifications.at(0).format == Format::xml);  // the attachment's copy is kept
+    CHECK(has_note(a, "part 1 text/plain; charset=utf-8: id:1005491840 again"));
     a = analyze_mail(sample("mail/messy/same-json-in-body-and-attached.eml"), MailPolicy{},
                      MimeLimits{});
     CHECK(keys_of(a) == std::vector<std::string>{kId44});
