@@ -279,7 +279,7 @@ std::string unflow_text(std::string_view text, bool delsp) {
         std::string_view content = line.substr(depth);
         if (!content.empty() && content.front() == ' ') content.remove_prefix(1);  // stuffing
         const bool signature = content == "-- ";
-        const bool soft = !signature && !content.empty() && content.back() == ' ';
+        const bool soft = !last && !signature && !content.empty() && content.back() == ' ';
 
         if (joining && depth != open_depth) out.push_back('\n');  // 4.5: depth changed
         if (!joining || depth != open_depth) {
@@ -288,7 +288,7 @@ std::string unflow_text(std::string_view text, bool delsp) {
         }
         if (soft && delsp) content.remove_suffix(1);
         out.append(content.data(), content.size());
-        joining = soft && !last;
+        joining = soft;
         open_depth = depth;
         if (!joining && !last) out.push_back('\n');
     }
