@@ -195,6 +195,12 @@ class Extractor {
         }
 
         if (!textual_type) {
+            if (ph.media_type == "application/pkcs7-mime" ||
+                ph.media_type == "application/x-pkcs7-mime") {
+                // Opaque-signed or encrypted S/MIME: the content is inside CMS (DER), not read.
+                defect(where + ": " + ph.media_type + " (opaque or encrypted S/MIME) not read");
+                return;
+            }
             if (ph.media_type != "application/octet-stream") return;
             bool named = ends_with_ci(ph.filename, ".json") || ends_with_ci(ph.filename, ".xml") ||
                          ends_with_ci(ph.filename, ".txt");

@@ -953,3 +953,12 @@ TEST_CASE("candidates know the message, alternative and report around them", "[m
     CHECK(extract_sample("messy/autoreply-x-autoreply-full-copy.eml").headers.auto_reply);
     CHECK_FALSE(extract_sample("messy/dsn-bounce-carrying-notification.eml").headers.auto_reply);
 }
+
+TEST_CASE("opaque S/MIME is named as not read", "[mime]") {
+    const ExtractedMail m = extract_mail(
+        "From: a@b.example\nMIME-Version: 1.0\nContent-Type: application/pkcs7-mime; "
+        "smime-type=signed-data; name=smime.p7m\nContent-Transfer-Encoding: base64\n\n"
+        "MIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgEFADCABgkqhkiG9w0BBwGggCSABIIB\n");
+    CHECK(m.candidates.empty());
+    CHECK(has_defect(m, "part 1: application/pkcs7-mime (opaque or encrypted S/MIME) not read"));
+}
