@@ -357,6 +357,9 @@ int cmd_import(const Args& args) {
                 if (config.verbosity > 0) {
                     std::fprintf(stderr, "autodns-notify import: %s: %s\n", item.locator.c_str(),
                                  r.summary.c_str());
+                    for (const std::string& note : item.analysis.notes)
+                        std::fprintf(stderr, "autodns-notify import: %s: note: %s\n",
+                                     item.locator.c_str(), note.c_str());
                 }
             }
             store.commit_batch();

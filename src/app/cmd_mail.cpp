@@ -121,8 +121,9 @@ int cmd_mail(const Args& args) {
     };
     if (vm.count("help")) {
         print_help("autodns-notify mail [OPTIONS] < MESSAGE",
-                   "Reads one mail on standard input, finds the AutoDNS notification in it and\n"
-                   "stores it once (a duplicate is recognized and only its arrival recorded).\n"
+                   "Reads one mail on standard input, finds the AutoDNS notifications in it\n"
+                   "(every part; each distinct one once) and stores each once (a duplicate is\n"
+                   "recognized and only its arrival recorded).\n"
                    "Mail that is not a notification, is malformed, or fails the sender policy is\n"
                    "quarantined with the reason. One line on stderr (--log) tells what happened.\n"
                    "After the commit, new records go to the configured handlers for at most\n"
@@ -183,6 +184,9 @@ int cmd_mail(const Args& args) {
         if (report.outcome != IngestOutcome::quarantined) delivery->run_for(analysis.notifications);
         if (config.verbosity > 0) {
             if (!analysis.origin.empty()) log_line(who, "found in " + analysis.origin);
+            for (const FoundPart& part : analysis.more_parts)
+                log_line(who, "found in " + part.origin);
+            for (const std::string& n : analysis.notes) log_line(who, "note: " + n);
             for (const std::string& d : analysis.defects) log_line(who, "MIME defect: " + d);
         }
     } catch (const FatalError& e) {

@@ -65,9 +65,13 @@ int cmd_parse(const Args& args) {
         }
         for (const Notification& n : a.notifications) std::cout << record_to_json(n) << '\n';
         if (config.verbosity > 0) {
+            std::string from = a.origin.empty() ? std::string("the payload") : a.origin;
+            for (const FoundPart& part : a.more_parts) from += ", " + part.origin;
             std::fprintf(stderr, "autodns-notify parse: %s: %zu notification(s) from %s\n",
-                         name.c_str(), a.notifications.size(),
-                         a.origin.empty() ? "the payload" : a.origin.c_str());
+                         name.c_str(), a.notifications.size(), from.c_str());
+            for (const std::string& n : a.notes)
+                std::fprintf(stderr, "autodns-notify parse: %s: note: %s\n", name.c_str(),
+                             n.c_str());
         }
     }
     std::cout.flush();

@@ -20,6 +20,9 @@ struct ParseResult {
     ParseStatus status = ParseStatus::not_notification;
     std::vector<Notification> notifications;
     std::string error;  // the reason when status != ok, naming what was missing or broken
+    // ok: bytes of text after the complete document that were ignored (a signature, a
+    // mailing-list footer); 0 when only whitespace followed.
+    std::size_t trailing_bytes = 0;
 };
 
 // Payloads larger than this are refused as malformed without being parsed (a notification is

@@ -260,4 +260,40 @@ std::size_t rewrite_xml_encoding_declarations(std::string& text) {
     return values.size();
 }
 
+std::string unflow_text(std::string_view text, bool delsp) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t open_depth = 0;  // quote depth of the paragraph being joined
+    bool joining = false;        // the previous line ended in a soft break
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t eol = text.find('\n', pos);
+        const bool last = eol == std::string_view::npos;
+        if (last) eol = text.size();
+        std::string_view line = text.substr(pos, eol - pos);
+        pos = last ? text.size() : eol + 1;
+
+        std::size_t depth = 0;
+        while (depth < line.size() && line[depth] == '>') ++depth;
+        std::string_view quotes = line.substr(0, depth);
+        std::string_view content = line.substr(depth);
+        if (!content.empty() && content.front() == ' ') content.remove_prefix(1);  // stuffing
+        const bool signature = content == "-- ";
+        const bool soft = !last && !signature && !content.empty() && content.back() == ' ';
+
+        if (joining && depth != open_depth) out.push_back('\n');  // 4.5: depth changed
+        if (!joining || depth != open_depth) {
+            out.append(quotes.data(), quotes.size());
+            if (depth > 0) out.push_back(' ');  // "> text": one space after the quote marks
+        }
+        if (soft && delsp) content.remove_suffix(1);
+        out.append(content.data(), content.size());
+        joining = soft;
+        open_depth = depth;
+        if (!joining && !last) out.push_back('\n');
+    }
+    if (joining) out.push_back('\n');  // the text ended "soft \n"
+    return out;
+}
+
 }  // namespace autodns

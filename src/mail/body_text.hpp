@@ -25,4 +25,12 @@ std::string xml_declared_encoding(std::string_view text);
 // second time. Returns the number of declarations rewritten.
 std::size_t rewrite_xml_encoding_declarations(std::string& text);
 
+// RFC 3676 format=flowed text (LF line ends) as the lines the sender wrote: a line ending in
+// a space (a soft break) is joined with the next line of the same quote depth; space
+// stuffing (one leading space after the quote marks) is removed; with `delsp` the space of
+// the soft break is removed too. Quote marks ('>') are kept, followed by one space, the signature
+// separator "-- " is never a soft break, and a soft break before a line of another quote
+// depth or at the end of the text is a hard one (RFC 3676 4.5). Linear time.
+std::string unflow_text(std::string_view text, bool delsp);
+
 }  // namespace autodns

@@ -32,6 +32,12 @@ bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+std::string lower_ascii(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
 std::string trimmed(std::string_view s) {
     std::size_t b = 0, e = s.size();
     while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
@@ -71,8 +77,9 @@ class Extractor {
     Extractor(const PrescannedMail& pm, const MimeLimits& limits, ExtractedMail& out)
         : pm_(pm), limits_(limits), out_(out) {}
 
-    void read_headers(const mimetic::Header& h) {
-        MailHeaders& mh = out_.headers;
+    void read_headers(const mimetic::Header& h) { read_headers(h, out_.headers); }
+
+    static void read_headers(const mimetic::Header& h, MailHeaders& mh) {
         bool have_from = false, have_subject = false, have_id = false, have_date = false;
         for (const mimetic::Field& f : h) {
             const auto& name = f.name();
@@ -95,13 +102,20 @@ class Extractor {
                 have_date = true;
             } else if (name == "Authentication-Results") {
                 mh.authentication_results.push_back(trimmed(unfold(f.value())));
+            } else if (name == "Auto-Submitted") {
+                std::string v = trimmed(unfold(f.value()));
+                v = v.substr(0, v.find_first_of("; \t("));
+                if (lower_ascii(v) == "auto-replied") mh.auto_reply = true;
+            } else if (name == "X-Autoreply" || name == "X-Autorespond") {
+                mh.auto_reply = true;
             }
         }
     }
 
     // Visits `e`; `path` numbers its children, `leaf_path` names it when it is a body (IMAP
     // section numbers: "1", "2.1", ...).
-    void walk(mimetic::MimeEntity& e, const std::string& path, const std::string& leaf_path) {
+    void walk(mimetic::MimeEntity& e, const std::string& path, const std::string& leaf_path,
+              const CandidateContext& ctx) {
         const PartHeader* ph = part_header(e);
         if (!ph) {
             defect("internal: entity without part index skipped");
@@ -115,20 +129,33 @@ class Extractor {
                            " has no boundary line: body read as text/plain");
                     PartHeader as_text = *ph;
                     as_text.media_type = "text/plain";
-                    add_candidate(std::move(e.body().preamble()), as_text, leaf_path);
+                    add_candidate(std::move(e.body().preamble()), as_text, leaf_path, ctx);
                     return;
                 }
+                CandidateContext inner = ctx;
+                const bool alternative = ph->media_type == "multipart/alternative";
+                if (alternative) inner.alternative = alternatives_++;
+                if (ph->media_type == "multipart/report") inner.in_report = true;
                 std::size_t i = 0;
                 for (mimetic::MimeEntity* child : parts) {
                     std::string p =
                         path.empty() ? std::to_string(++i) : path + "." + std::to_string(++i);
-                    walk(*child, p, p);
+                    if (alternative) inner.alternative_member = i;
+                    walk(*child, p, p, inner);
                 }
                 return;
             }
             case PartHeader::Kind::message: {
                 auto& parts = e.body().parts();
-                if (!parts.empty()) walk(*parts.front(), path, path.empty() ? "1" : path + ".1");
+                if (parts.empty()) return;
+                EmbeddedMessage m;
+                read_headers(parts.front()->header(), m.headers);
+                m.section = leaf_path;
+                m.parent = ctx.message;
+                CandidateContext inner = ctx;
+                inner.message = out_.messages.size();
+                out_.messages.push_back(std::move(m));
+                walk(*parts.front(), path, path.empty() ? "1" : path + ".1", inner);
                 return;
             }
             case PartHeader::Kind::depth_limited:
@@ -140,12 +167,13 @@ class Extractor {
                                " leaf parts: the rest ignored");
                     return;
                 }
-                add_candidate(std::move(static_cast<std::string&>(e.body())), *ph, leaf_path);
+                add_candidate(std::move(static_cast<std::string&>(e.body())), *ph, leaf_path, ctx);
                 return;
         }
     }
 
-    void add_candidate(std::string bytes, const PartHeader& ph, const std::string& section) {
+    void add_candidate(std::string bytes, const PartHeader& ph, const std::string& section,
+                       const CandidateContext& ctx) {
         const std::string where = "part " + section;
         const bool textual_type = is_textual_type(ph.media_type);
         const std::string& cte = ph.transfer_encoding;
@@ -167,6 +195,12 @@ class Extractor {
         }
 
         if (!textual_type) {
+            if (ph.media_type == "application/pkcs7-mime" ||
+                ph.media_type == "application/x-pkcs7-mime") {
+                // Opaque-signed or encrypted S/MIME: the content is inside CMS (DER), not read.
+                defect(where + ": " + ph.media_type + " (opaque or encrypted S/MIME) not read");
+                return;
+            }
             if (ph.media_type != "application/octet-stream") return;
             bool named = ends_with_ci(ph.filename, ".json") || ends_with_ci(ph.filename, ".xml") ||
                          ends_with_ci(ph.filename, ".txt");
@@ -193,6 +227,7 @@ class Extractor {
         std::string text = std::move(t.text);
         if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
         if (ph.media_type == "text/html") text = html_to_text(text);
+        if (ph.flowed) text = unflow_text(text, ph.delsp);
         rewrite_xml_encoding_declarations(text);
 
         Payload p;
@@ -202,8 +237,10 @@ class Extractor {
         p.origin = where + " " + ph.media_type;
         if (!ph.charset.empty()) p.origin += "; charset=" + ph.charset;
         if (!ph.filename.empty()) p.origin += "; filename=\"" + ph.filename + "\"";
+        if (ph.flowed) p.origin += ph.delsp ? "; format=flowed; delsp=yes" : "; format=flowed";
         if (ph.media_type == "text/html") p.origin += " (as plain text)";
         out_.candidates.push_back(std::move(p));
+        out_.contexts.push_back(ctx);
     }
 
     void defect(std::string text) { out_.defects.push_back(std::move(text)); }
@@ -226,6 +263,7 @@ class Extractor {
     const MimeLimits& limits_;
     ExtractedMail& out_;
     std::size_t leaves_ = 0;
+    std::size_t alternatives_ = 0;
 };
 
 void extract_into(std::string_view raw, const MimeLimits& limits, ExtractedMail& out) {
@@ -240,13 +278,14 @@ void extract_into(std::string_view raw, const MimeLimits& limits, ExtractedMail&
         p.content_type = "text/plain";
         p.origin = "whole input (no mail header)";
         out.candidates.push_back(std::move(p));
+        out.contexts.emplace_back();
         return;
     }
     auto entity = std::make_unique<mimetic::MimeEntity>(pm.text.cbegin(), pm.text.cend());
     std::string().swap(pm.text);  // mimetic holds its own copy of every body now
     Extractor x(pm, limits, out);
     x.read_headers(entity->header());
-    x.walk(*entity, "", "1");
+    x.walk(*entity, "", "1", CandidateContext{});
 }
 
 }  // namespace

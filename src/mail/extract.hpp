@@ -31,6 +31,28 @@ struct MailHeaders {
     std::string date;          // as written
     std::vector<std::string>
         authentication_results;  // every Authentication-Results field, unfolded
+    // An automatic reply: "Auto-Submitted: auto-replied" (RFC 3834; "auto-generated", as
+    // AutoDNS sends, is not a reply), or an X-Autoreply / X-Autorespond field.
+    bool auto_reply = false;
+};
+
+inline constexpr std::size_t kOuterMessage = static_cast<std::size_t>(-1);
+
+// A message/rfc822 part (a forward as attachment, a digest entry, the original in a bounce).
+struct EmbeddedMessage {
+    MailHeaders headers;
+    std::string section;                 // IMAP section of the message/rfc822 part ("2", "1.3")
+    std::size_t parent = kOuterMessage;  // the message that contains it
+};
+
+// Where a candidate sits in the mail's structure.
+struct CandidateContext {
+    std::size_t message = kOuterMessage;  // innermost enclosing EmbeddedMessage, else the mail
+    // Inside a multipart/alternative: which one (numbered in document order) and which of
+    // its alternatives holds the candidate; kOuterMessage when in none.
+    std::size_t alternative = kOuterMessage;
+    std::size_t alternative_member = 0;
+    bool in_report = false;  // inside a multipart/report (a delivery or read report)
 };
 
 struct ExtractedMail {
@@ -38,11 +60,13 @@ struct ExtractedMail {
     // Leaf bodies in document order that may hold a notification: text/*, application/json,
     // application/xml, */*+xml, */*+json, application/octet-stream; transfer-decoded; text
     // parts converted to UTF-8; text/html converted to plain text (tags dropped, entities
-    // decoded; content_type stays "text/html"). application/octet-stream only when the file
-    // name ends .json/.xml/.txt or the body looks textual. Images, audio and other binary
-    // types are left out. A mail without a header is one text/plain candidate. See
-    // docs/mime.md.
+    // decoded; content_type stays "text/html"); text/plain with format=flowed unwrapped
+    // (RFC 3676). application/octet-stream only when the file name ends .json/.xml/.txt or
+    // the body looks textual. Images, audio and other binary types are left out. A mail
+    // without a header is one text/plain candidate. See docs/mime.md.
     std::vector<Payload> candidates;
+    std::vector<CandidateContext> contexts;  // one per candidate
+    std::vector<EmbeddedMessage> messages;   // embedded messages in document order
     // What was wrong and covered ("bad base64 in part 2: raw text kept", "depth limit", ...).
     std::vector<std::string> defects;
     bool has_headers = false;  // false when the input does not look like a mail at all

@@ -364,6 +364,10 @@ class Prescanner {
         }
         ph.media_type = mt.type + "/" + mt.subtype;
         if (ph.charset.empty()) ph.charset = ctv.param("charset");
+        if (ph.media_type == "text/plain") {
+            ph.flowed = iequals(ctv.param("format"), "flowed");
+            ph.delsp = ph.flowed && iequals(ctv.param("delsp"), "yes");
+        }
         if (const Field* cte = find_field("Content-Transfer-Encoding"))
             ph.transfer_encoding = parse_field_value(field_value(*cte)).token;
         if (const Field* cd = find_field("Content-Disposition"))

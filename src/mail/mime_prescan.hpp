@@ -41,6 +41,8 @@ struct PartHeader {
     std::string transfer_encoding;          // lower case, "" when absent
     std::string filename;                   // Content-Disposition filename, else CT name
     bool content_type_defaulted = false;    // no usable Content-Type field
+    bool flowed = false;                    // text/plain; format=flowed (RFC 3676)
+    bool delsp = false;                     // ... with delsp=yes
 };
 
 struct PrescannedMail {

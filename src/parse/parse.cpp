@@ -44,11 +44,28 @@ std::string scan_error(const char* format, const ScanResult& scan) {
     }
 }
 
-// Only whitespace (and no-break spaces) may follow a document that is the whole payload.
-std::optional<std::size_t> trailing_content(std::string_view text, std::size_t end) {
-    const std::size_t at = end + util::blank_run(text, end);
-    if (at < text.size()) return at;
-    return std::nullopt;
+// What follows a document that is the whole payload. Whitespace (and no-break spaces) is
+// nothing; other text (a signature, a mailing-list footer, "Sent from my phone") is ignored
+// and counted, unless it starts a second complete document of the same kind, which would
+// be a notification lost: then `second` is set.
+struct Trailing {
+    std::size_t at = 0;     // where the text starts
+    std::size_t bytes = 0;  // how many bytes are ignored (0: only whitespace)
+    bool second = false;
+};
+
+Trailing trailing_text(std::string_view text, std::size_t end, bool json, std::size_t max_depth) {
+    Trailing t;
+    t.at = end + util::blank_run(text, end);
+    if (t.at >= text.size()) return t;
+    const char c = text[t.at];
+    if (json ? (c == '{' || c == '[') : c == '<') {
+        const ScanResult next =
+            json ? scan_json(text, t.at, max_depth) : scan_xml(text, t.at, max_depth);
+        t.second = next.status == ScanStatus::complete;
+    }
+    t.bytes = text.size() - t.at;
+    return t;
 }
 
 ParseResult parse_located(const Payload& payload, const Sniffed& sniffed, std::size_t max_depth) {
@@ -58,15 +75,19 @@ ParseResult parse_located(const Payload& payload, const Sniffed& sniffed, std::s
         if (scan.status != ScanStatus::complete) {
             return failed(ParseStatus::malformed, scan_error("JSON", scan));
         }
+        Trailing after;
         if (!sniffed.embedded) {
-            if (auto at = trailing_content(bytes, scan.end)) {
+            after = trailing_text(bytes, scan.end, true, max_depth);
+            if (after.second) {
                 return failed(
                     ParseStatus::malformed,
-                    "unexpected content after the JSON document at byte " + std::to_string(*at));
+                    "a second JSON document after the first at byte " + std::to_string(after.at));
             }
         }
-        return parse_json_document(bytes.substr(sniffed.begin, scan.end - sniffed.begin),
-                                   sniffed.begin);
+        ParseResult r = parse_json_document(bytes.substr(sniffed.begin, scan.end - sniffed.begin),
+                                            sniffed.begin);
+        if (r.status == ParseStatus::ok) r.trailing_bytes = after.bytes;
+        return r;
     }
     // XML. A document missing its first '<' ("message>") is repaired in a copy; offsets in
     // messages then count the added byte.
@@ -88,14 +109,18 @@ ParseResult parse_located(const Payload& payload, const Sniffed& sniffed, std::s
         return failed(ParseStatus::malformed,
                       "XML with a DTD declaring entities is refused (entity expansion)");
     }
+    Trailing after;
     if (!sniffed.embedded) {
-        if (auto at = trailing_content(text, scan.end)) {
+        after = trailing_text(text, scan.end, false, max_depth);
+        if (after.second) {
             return failed(
                 ParseStatus::malformed,
-                "unexpected content after the XML root element at byte " + std::to_string(*at));
+                "a second XML document after the root element at byte " + std::to_string(after.at));
         }
     }
-    return parse_xml_document(text.substr(begin, scan.end - begin), begin);
+    ParseResult r = parse_xml_document(text.substr(begin, scan.end - begin), begin);
+    if (r.status == ParseStatus::ok) r.trailing_bytes = after.bytes;
+    return r;
 }
 
 }  // namespace

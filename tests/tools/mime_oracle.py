@@ -124,11 +124,51 @@ def looks_textual(data):
     return not any((c < 0x20 and c not in (9, 10, 12, 13)) or c == 0x7F for c in head)
 
 
+def unflow(text, delsp):
+    """RFC 3676 section 4.2 reader, written from the RFC: joins soft-broken lines (ending in a
+    space, not the signature separator) with the next line of the same quote depth."""
+    lines = text.split("\n")
+    out, para, para_depth = [], None, 0
+    for i, line in enumerate(lines):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):
+            content = content[1:]
+        soft = content.endswith(" ") and content != "-- " and i + 1 < len(lines)
+        if soft and delsp:
+            content = content[:-1]
+        if para is not None and depth != para_depth:
+            out.append(para)
+            para = None
+        if para is None:  # quoted lines come back as "> text" (one space after the marks)
+            para, para_depth = (">" * depth + " " if depth else "") + content, depth
+        else:
+            para += content
+        if not soft:
+            out.append(para)
+            para = None
+    if para is not None:
+        out.append(para)
+    return "\n".join(out)
+
+
+def leaves(msg, in_report=False):
+    """Leaf parts in document order with whether a multipart/report encloses them; the blocks
+    of a message/delivery-status (which `email` parses as messages) are not leaves."""
+    ctype = msg.get_content_type()
+    if ctype == "message/delivery-status":
+        return
+    if msg.is_multipart():
+        inner = in_report or ctype == "multipart/report"
+        for sub in msg.get_payload():
+            yield from leaves(sub, inner)
+    else:
+        yield msg, in_report
+
+
 def candidates(msg):
     out = []
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
+    for part, in_report in leaves(msg):
         ctype = part.get_content_type()
         if ctype.startswith("multipart/"):
             ctype = "text/plain"  # no boundary line found: the body as text
@@ -152,7 +192,10 @@ def candidates(msg):
             text = text[1:]
         if ctype == "text/html":
             text = html_to_text(text)
-        out.append({"content_type": ctype, "filename": filename, "text": fix_xml_decl(text)})
+        if ctype == "text/plain" and (part.get_param("format") or "").lower() == "flowed":
+            text = unflow(text, (part.get_param("delsp") or "").lower() == "yes")
+        out.append({"content_type": ctype, "filename": filename, "text": fix_xml_decl(text),
+                    "in_report": in_report})
     return out
 
 
