@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The man page is the reference: every option of every command's --help, every key of the
+# config file (autodns-notify --config-keys, from the program's own schema) in its section,
+# and the exit statuses of the program's own list, which the user guide's table repeats.
+source "$(dirname "$0")/lib.sh"
+MAN=$SRC/docs/autodns-notify.1
+for cmd in parse mail import serve poll dispatch report; do
+  "$BIN" "$cmd" --help >"$T/help.$cmd" 2>&1 || fail "$cmd --help exit status"
+done
+"$BIN" --help >"$T/help.top"
+"$BIN" --config-keys >"$T/keys"
+out=$(python3 - "$MAN" "$T" "$SRC/docs/user-guide.md" <<'PY'
+import glob, os, re, sys
+man_path, tmp, guide_path = sys.argv[1:4]
+man = open(man_path).read()
+bad = []
+def plain(text):
+    return re.sub(r"\\f[BIRP]", "", text).replace("\\-", "-").replace("\\(em", "-")
+plain_man = plain(man)
+# 1. Options of every command.
+for path in sorted(glob.glob(os.path.join(tmp, "help.*"))):
+    cmd = path.rsplit(".", 1)[1]
+    if cmd == "top": continue
+    for line in open(path):
+        for opt in re.findall(r"^\s+(?:-[a-z], )?(--[a-z][a-z0-9-]*)", line):
+            if not re.search(re.escape(opt) + r"(?![a-z0-9-])", plain_man):
+                bad.append("%s %s: not in the man page" % (cmd, opt))
+# 2. Config keys, each in its section of CONFIGURATION.
+conf = plain(man.split(".SH CONFIGURATION", 1)[1].split("\n.SH ", 1)[0])
+blocks = {}
+for block in conf.split("\n.TP\n")[1:]:
+    head, _, body = block.partition("\n")
+    m = re.match(r"^\.B \[(.*)\]$", head)
+    name = m.group(1) if m else ("" if head.strip() == "top level" else head.strip())
+    blocks[name] = body
+for key in open(os.path.join(tmp, "keys")).read().split():
+    section, _, word = key.rpartition(".")
+    body = blocks.get(section)
+    if body is None:
+        bad.append("config key %s: no section [%s] in CONFIGURATION" % (key, section)); continue
+    if not re.search(r"(?<![a-z0-9-])" + re.escape(word) + r"(?![a-z0-9-])", body):
+        bad.append("config key %s: not listed under [%s]" % (key, section or "top level"))
+# 3. Exit statuses: the program's list, the man page and the user guide's table agree.
+top = open(os.path.join(tmp, "help.top")).read().split("Exit status:", 1)[1]
+program = sorted(int(x) for x in re.findall(r"^\s+(\d+)\s", top, re.M))
+section = man.split(".SH EXIT STATUS", 1)[1].split("\n.SH ", 1)[0]
+in_man = sorted(int(x) for x in re.findall(r"^\.TP\n\.B (\d+)$", section, re.M))
+guide = open(guide_path).read().split("## 8. Exit statuses", 1)[1].split("\n## ", 1)[0]
+in_guide = sorted(int(x) for x in re.findall(r"^\| (\d+) \|", guide, re.M))
+if in_man != program: bad.append("exit statuses: man page %s, program %s" % (in_man, program))
+if in_guide != program: bad.append("exit statuses: user guide %s, program %s" % (in_guide, program))
+if len(program) < 5: bad.append("exit statuses: only %s found in --help" % program)
+print("\n".join(bad) if bad else "ok")
+PY
+)
+expect_eq "man page complete" "$out" "ok"
+finish
