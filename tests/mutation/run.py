@@ -29,9 +29,21 @@ from mutants import MUTANTS  # noqa: E402
 
 
 def tracked_files():
-    out = subprocess.run(["git", "-C", SOURCE, "ls-files", "-z", "--cached", "--others",
-                          "--exclude-standard"], check=True, capture_output=True).stdout
-    files = [f for f in out.decode().split("\0") if f]
+    """The repository's files: git's list (tracked and new, not ignored), or without git every
+    file outside the build directories."""
+    try:
+        out = subprocess.run(["git", "-C", SOURCE, "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard"], check=True, capture_output=True).stdout
+        files = [f for f in out.decode().split("\0") if f]
+    except (OSError, subprocess.CalledProcessError):
+        files = []
+        for root, dirs, names in os.walk(SOURCE):
+            rel_root = os.path.relpath(root, SOURCE)
+            dirs[:] = [d for d in dirs if not (rel_root == "." and (d.startswith("build")
+                                                                    or d in (".git", "out")))
+                       and d != "__pycache__"]
+            files += [os.path.normpath(os.path.join(rel_root, n)) for n in names
+                      if n != ".git" and not n.endswith(".pyc")]
     return [f for f in files if os.path.isfile(os.path.join(SOURCE, f))]
 
 
