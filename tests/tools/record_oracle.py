@@ -260,15 +260,16 @@ def parsed(binary, path):
     return [json.loads(l) for l in out.splitlines() if l.strip()]
 
 
-def compare(path, want=None):
-    """Mismatches between the oracle and FILE.expected.jsonl (empty when they agree)."""
+def compare(path, want=None, source="the golden"):
+    """Mismatches between the oracle and FILE.expected.jsonl, or `want` read from `source`
+    (empty when they agree)."""
     if want is None:
         want = expected(path)
     if want is None:
         return ["%s: no .expected.jsonl" % path]
     got = read_file(path)
     if len(got) != len(want):
-        return ["%s: the oracle reads %d record(s), the golden has %d" % (path, len(got), len(want))]
+        return ["%s: the oracle reads %d record(s), %s has %d" % (path, len(got), source, len(want))]
     bad = []
     for i, (g, w) in enumerate(zip(got, want)):
         golden = {"id": w.get("id"), "kind": w.get("kind"), "type": w.get("type"),
@@ -280,8 +281,8 @@ def compare(path, want=None):
             if isinstance(theirs, str) and field == "object":
                 theirs = theirs.lower()
             if mine != theirs:
-                bad.append("%s record %d: %s is %r in the golden, the oracle reads %r"
-                           % (path, i + 1, field, golden[field], value))
+                bad.append("%s record %d: %s is %r in %s, the oracle reads %r"
+                           % (path, i + 1, field, golden[field], source, value))
     return bad
 
 
@@ -297,7 +298,10 @@ def main(argv):
     problems, compared = [], 0
     binary = argv[2] if argv[1] == "check-parse" else None
     for path in argv[3:] if binary else argv[2:]:
-        problems += compare(path, parsed(binary, path) if binary else None)
+        if binary:
+            problems += compare(path, parsed(binary, path), "the output of parse")
+        else:
+            problems += compare(path)
         compared += 1
     for p in problems:
         print(p)
