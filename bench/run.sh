@@ -62,8 +62,11 @@ open(out, "w").write(str(largest))
   out=$(python3 bench/measure.py "$bin" import --db "$work/ours-$n.sqlite" --json --no-progress "$md")
   touch "$work/wal-stop"; wait "$sampler"; rm -f "$work/wal-stop"
   record "{\"what\": \"import\", \"mails\": $n, \"measure\": $(echo "$out" | sed -n 1p), \"summary\": $(echo "$out" | sed -n 2p), \"wal_max_bytes\": $(cat "$work/wal-max"), \"wal_end_bytes\": $(stat -c %s "$wal")}"
-  verify=$(python3 "$shared/bench/verify_db.py" --truth "$md.truth.jsonl" --db "$work/ours-$n.sqlite" --query "$query" || true)
+  verified=0
+  verify=$(python3 "$shared/bench/verify_db.py" --truth "$md.truth.jsonl" --db "$work/ours-$n.sqlite" --query "$query") || verified=$?
   record "{\"what\": \"verify\", \"mails\": $n, \"result\": \"$verify\"}"
+  # Figures of an import that stored the wrong thing are worthless: stop here.
+  [ "$verified" = 0 ] || { echo "bench: the import of $n mails fails verify_db.py" >&2; exit 1; }
 
   # The database's share, as a floor: the sqlite3 shell copies the rows the import stored into a
   # fresh database with the same schema (WAL, synchronous=FULL), one INSERT ... SELECT per table

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # bootstrap.sh — install what is missing (Debian 12, as root), build, and run.
 #   scripts/bootstrap.sh demo   build, import samples/maildir into ./demo.sqlite, print the report
-#   scripts/bootstrap.sh test   build and run the whole test suite (ctest), then build it
+#   scripts/bootstrap.sh test   build and run the whole test suite (ctest), then the mutation
+#                               run (tests/mutation/run.py in BUILD_DIR-mutation: each mutant
+#                               breaks a promise, a test must catch it), then build the suite
 #                               again with ASan/UBSan (BUILD_DIR-asan) and run it there too
 #   scripts/bootstrap.sh build  only install and build
 # Environment: BUILD_DIR (default build), AUTODNS_SANITIZE=ON for an ASan/UBSan build,
 # JOBS (default: number of cores), SANITIZED_TESTS=0 to skip the second, sanitized run of
-# `test` (ASAN_OPTIONS / UBSAN_OPTIONS from the environment are kept when set).
+# `test` (ASAN_OPTIONS / UBSAN_OPTIONS from the environment are kept when set),
+# MUTATION_TESTS=0 to skip the mutation run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-build}
@@ -51,6 +54,9 @@ case "$mode" in
     export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
     (cd "$build_dir" && ctest --output-on-failure -j "$jobs")
+    if [ "${MUTATION_TESTS:-1}" = 1 ] && [ "${AUTODNS_SANITIZE:-OFF}" != ON ]; then
+      python3 tests/mutation/run.py --work "$build_dir-mutation" --jobs "$jobs"
+    fi
     if [ "${SANITIZED_TESTS:-1}" = 1 ] && [ "${AUTODNS_SANITIZE:-OFF}" != ON ]; then
       asan_dir=$build_dir-asan
       echo "bootstrap: the suite again with ASan/UBSan in $asan_dir" >&2

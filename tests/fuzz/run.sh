@@ -4,6 +4,9 @@
 #   tests/fuzz/run.sh fuzz_mail 600        one target for 10 minutes
 #   tests/fuzz/run.sh all 300              every target for 5 minutes each
 #   tests/fuzz/run.sh list                 the target names
+#   tests/fuzz/run.sh keep TARGET|all      minimize the grown corpus with -merge=1 into
+#                                          tests/fuzz/corpus/TARGET/ (kept in the repository and
+#                                          replayed by the unit tests), replacing what is there
 #
 # Environment:
 #   FUZZ_BUILD_DIR  build directory (default build-fuzz; configured with clang and
@@ -27,6 +30,8 @@ targets=(fuzz_mail fuzz_push fuzz_parse_json fuzz_parse_xml fuzz_parse_epp fuzz_
 usage() { echo "usage: $0 TARGET|all SECONDS (targets: ${targets[*]})" >&2; exit 64; }
 [ "${1:-}" = list ] && { printf '%s\n' "${targets[@]}"; exit 0; }
 [ $# -eq 2 ] || usage
+keep=0
+if [ "$1" = keep ]; then keep=1; shift; set -- "$1" 0; fi
 [[ "$2" =~ ^[0-9]+$ ]] || usage
 if [ "$1" = all ]; then
   selected=("${targets[@]}")
@@ -107,6 +112,25 @@ run_one() {
     "$(du -sk "$dir/corpus" | cut -f1) KiB; exit $status" >&2
   return $status
 }
+
+# keep: the seeds and the grown corpus, minimized to the inputs that add coverage, under
+# names that are their content's SHA-1 (libFuzzer's own naming), into tests/fuzz/corpus/.
+keep_one() {
+  local target=$1 dir="$work/$1" kept="$repo/tests/fuzz/corpus/$1"
+  [ -d "$dir/corpus" ] || { echo "fuzz: $target has not run yet (no $dir/corpus)" >&2; return 1; }
+  seed "$target" "$dir/seeds"
+  rm -rf "$kept.new"; mkdir -p "$kept.new"
+  "$build/tests/fuzz/$target" -merge=1 -max_len="$(max_len "$target")" -timeout=10 \
+    -rss_limit_mb=2048 "$kept.new" "$dir/corpus" "$dir/seeds" >"$dir/merge.log" 2>&1 || {
+    echo "fuzz: merging $target failed; see $dir/merge.log" >&2; return 1; }
+  rm -rf "$kept"; mv "$kept.new" "$kept"
+  echo "$target: kept $(find "$kept" -type f | wc -l) inputs, $(du -sk "$kept" | cut -f1) KiB" >&2
+}
+if [ "$keep" = 1 ]; then
+  status=0
+  for target in "${selected[@]}"; do keep_one "$target" || status=1; done
+  exit $status
+fi
 
 status=0
 running=0

@@ -75,3 +75,44 @@ for i in range(count):
         f.write(mail)
 PY
 }
+
+# --- Skips that show, and the fault shim. ---
+
+# skip_block WHAT: a block of checks that cannot run on this machine (WHAT says which and
+# why). The script then ends with exit 77, which ctest reports as "Skipped" (SKIP_RETURN_CODE),
+# never as "Passed"; under CI=true a skip is a failure: the bootstrap installs all the suite
+# needs, so a block that cannot run there is a broken promise of the CI.
+skipped=0
+skip_block() {
+  if [ "${CI:-}" = true ]; then
+    fail "not run under CI=true: $*"
+  else
+    echo "SKIPPED: $*" >&2
+    skipped=$((skipped + 1))
+  fi
+}
+# finish, as above, with the skips: 1 on a failure, else 77 when a block was skipped, else 0.
+finish() {
+  echo "$checks passed, $failures failed, $skipped blocks skipped"
+  [ "$failures" -eq 0 ] || return 1
+  [ "$skipped" -eq 0 ] || exit 77
+}
+
+# The LD_PRELOAD fault shim (tests/tools/fault_shim.c) built beside the binary.
+# shim_run [VAR=VALUE...] CMD...: runs CMD with the shim preloaded and the FAULT_SHIM_* settings
+# given (FAULT_SHIM_PATH, FAULT_SHIM_ENOSPC_AFTER, FAULT_SHIM_SYNC_LOG). ASan must not insist
+# on coming first: the shim only wraps libc calls.
+shim_run() {
+  local shim=${AUTODNS_FAULT_SHIM:?AUTODNS_FAULT_SHIM must name fault_shim.so}
+  [ -f "$shim" ] || { echo "fault shim $shim is missing" >&2; exit 1; }
+  env LD_PRELOAD="$shim" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
+
+# as_nobody_cmd: sets AS_NOBODY to the argv prefix that runs a command as user nobody (empty
+# when that is not possible: not root, no setpriv or no user nobody).
+as_nobody_cmd() {
+  AS_NOBODY=()
+  if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    AS_NOBODY=(setpriv --reuid=nobody --regid="$(id -gn nobody)" --clear-groups)
+  fi
+}

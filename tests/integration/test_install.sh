@@ -64,6 +64,6 @@ if command -v systemd-analyze >/dev/null; then
     done
   done
 else
-  echo "note: systemd-analyze not available: unit verification skipped" >&2
+  skip_block "unit verification: systemd-analyze is not installed (scripts/bootstrap.sh installs systemd)"
 fi
 finish

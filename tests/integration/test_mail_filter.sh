@@ -190,7 +190,7 @@ if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
   expect_eq "read-only database exit" "$status" 75
   expect_contains "read-only database log" "$(cat "$T/stderr")" "notify.sqlite"
 else
-  echo "note: setpriv or user nobody missing; read-only case not run" >&2
+  skip_block "read-only database case: needs setpriv and the user nobody"
 fi
 
 finish

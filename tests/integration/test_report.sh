@@ -205,7 +205,7 @@ PY
 )
   expect_eq "html in a browser" "$out" "ok"
 else
-  echo "note: chromium not installed (scripts/bootstrap.sh installs it): browser check skipped" >&2
+  skip_block "browser check: chromium is not installed (scripts/bootstrap.sh installs it)"
 fi
 
 # --- Prometheus: totals since the database began, written atomically, valid exposition.

@@ -1,10 +1,13 @@
-// Replays every input the fuzzers once crashed on (tests/fuzz/regressions/TARGET/*) through
-// the same entry points and invariant checks as the libFuzzer targets, so the normal build
-// and the ASan/UBSan build of the suite keep them fixed. Each input runs to completion with a
-// result that keeps the invariants; a memory error shows in the sanitized build.
+// Replays every input the fuzzers once crashed on (tests/fuzz/regressions/TARGET/*) and the
+// minimized corpus of a real fuzzing run of each target (tests/fuzz/corpus/TARGET/*, written by
+// `tests/fuzz/run.sh keep`) through the same entry points and invariant checks as the
+// libFuzzer targets, so the normal build and the ASan/UBSan build of the suite keep them
+// fixed. Each input runs to completion within a time bound with a result that keeps the
+// invariants; a memory error shows in the sanitized build. A target without a corpus fails.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -17,9 +20,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<fs::path> inputs_of(const std::string& target) {
+// Seconds one input may take (libFuzzer's -timeout is 10 s; the sanitizers are slower).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kSecondsPerInput = 10.0;
+#else
+constexpr double kSecondsPerInput = 2.0;
+#endif
+
+std::vector<fs::path> inputs_of(const std::string& target,
+                                const char* folder = "tests/fuzz/regressions") {
     std::vector<fs::path> files;
-    const fs::path dir = fs::path(AUTODNS_SOURCE_DIR) / "tests/fuzz/regressions" / target;
+    const fs::path dir = fs::path(AUTODNS_SOURCE_DIR) / folder / target;
     if (fs::is_directory(dir)) {
         for (const auto& entry : fs::directory_iterator(dir)) {
             if (entry.is_regular_file() && entry.path().filename().string()[0] != '.') {
@@ -37,16 +48,29 @@ std::string read_bytes(const fs::path& path) {
 }
 
 template <typename Check>
-void replay(const std::string& target, Check check) {
-    const std::vector<fs::path> files = inputs_of(target);
+void replay_files(const std::string& target, const std::vector<fs::path>& files, Check check) {
     for (const fs::path& file : files) {
         INFO(target << ": " << file.filename().string());
         const std::string bytes = read_bytes(file);
+        const auto started = std::chrono::steady_clock::now();
         const std::string broken =
             check(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
         CHECK(broken == "");
+        CHECK(took.count() < kSecondsPerInput);
     }
     SUCCEED(target << ": " << files.size() << " input(s) replayed");
+}
+
+// The crash inputs of a target (often none) and its kept corpus (never empty).
+template <typename Check>
+void replay(const std::string& target, Check check) {
+    replay_files(target, inputs_of(target), check);
+    const std::vector<fs::path> corpus = inputs_of(target, "tests/fuzz/corpus");
+    INFO(target << ": tests/fuzz/corpus/" << target
+                << " is empty or missing (tests/fuzz/run.sh TARGET SECONDS, then keep TARGET)");
+    REQUIRE(!corpus.empty());
+    replay_files(target, corpus, check);
 }
 
 }  // namespace

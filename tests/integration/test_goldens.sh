@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The goldens against an oracle that shares no code with the program: tests/tools/
+# record_oracle.py (Python's json, xml.etree, email and zoneinfo, reading the documented
+# formats) checks every samples/payloads and samples/mail golden field by field (id, kind,
+# notify type, object, stid, created), and every mail of samples/maildir against what
+# `autodns-notify parse` prints for it. The oracle itself must see a golden that is wrong.
+source "$(dirname "$0")/lib.sh"
+export AUTODNS_NOTIFY_CONFIG=/dev/null
+ORACLE=$SRC/tests/tools/record_oracle.py
+
+inputs=()
+for f in "$SRC"/samples/payloads/*.expected.jsonl "$SRC"/samples/mail/*.expected.jsonl \
+  "$SRC"/samples/mail/*/*.expected.jsonl; do
+  inputs+=("${f%.expected.jsonl}")
+done
+expect_eq "goldens found" "$((${#inputs[@]} >= 60))" 1
+status=0
+python3 "$ORACLE" check "${inputs[@]}" >"$T/goldens.out" || status=$?
+expect_eq "samples/payloads and samples/mail: the goldens agree with the oracle ($(tail -n 3 "$T/goldens.out" | tr '\n' ' '))" "$status" 0
+
+maildir=("$SRC"/samples/maildir/cur/* "$SRC"/samples/maildir/new/*)
+expect_eq "samples/maildir mails" "$((${#maildir[@]} >= 200))" 1
+status=0
+python3 "$ORACLE" check-parse "$BIN" "${maildir[@]}" >"$T/maildir.out" || status=$?
+expect_eq "samples/maildir: parse agrees with the oracle ($(tail -n 3 "$T/maildir.out" | tr '\n' ' '))" "$status" 0
+expect_contains "samples/maildir: every mail compared" "$(tail -n 1 "$T/maildir.out")" "${#maildir[@]} input(s) compared"
+
+# The oracle is not blind: a golden with a wrong id, a wrong time or a wrong type fails it.
+f=$SRC/samples/payloads/003-autoupdate_dns_success-push.xml
+for change in 's/"id":1005491840/"id":1005491841/' 's/12:52:44Z/13:52:44Z/' 's/"type":"autoupdate_dns_success"/"type":"autoupdate_dns_error"/'; do
+  cp "$f" "$T/probe.xml"
+  sed "$change" "$f.expected.jsonl" >"$T/probe.xml.expected.jsonl"
+  status=0
+  python3 "$ORACLE" check "$T/probe.xml" >/dev/null || status=$?
+  expect_eq "the oracle sees a golden changed by $change" "$status" 1
+done
+finish

@@ -1,0 +1,180 @@
+"""The mutants: each breaks one promise of README.md or docs/ in a small, plausible way.
+
+Each entry: name; promise (what breaks, and where it is promised); files (fnmatch glob, relative to
+the repository, `*` crossing folders, searched for `find`); find (text that must occur exactly once in exactly one of
+those files, else the mutant no longer applies and the run fails); replace; tests (ctest -R
+regex of the tests meant to catch it); env (added to the tests' environment: PROMISES picks
+the sections of tests/integration/test_promises.sh); targets (what to rebuild).
+"""
+
+BIN = ["autodns-notify"]  # depends on autodns-notify-net and the http module
+UNIT = ["unit_tests"]
+PROMISES = r"^integration\.test_promises$"
+
+MUTANTS = [
+    {
+        "name": "store-synchronous-off",
+        "promise": "nothing is acknowledged before it is durable (README; docs/storage.md)",
+        "files": "src/store/*.cpp",
+        "find": '"PRAGMA synchronous = FULL"',
+        "replace": '"PRAGMA synchronous = OFF"',
+        "tests": r"^durability: |" + PROMISES,
+        "env": {"PROMISES": "durable-mail"},
+        "targets": BIN + UNIT,
+    },
+    {
+        "name": "store-synchronous-normal",
+        "promise": "a commit that is acknowledged is synced (synchronous=FULL, docs/storage.md)",
+        "files": "src/store/*.cpp",
+        "find": '"PRAGMA synchronous = FULL"',
+        "replace": '"PRAGMA synchronous = NORMAL"',
+        "tests": r"^durability: |" + PROMISES,
+        "env": {"PROMISES": "durable-serve"},
+        "targets": BIN + UNIT,
+    },
+    {
+        "name": "mail-not-durable",
+        "promise": "mail never exits 0 before the commit is durable (docs/mail-ingest.md)",
+        "files": "src/app/cmd_mail.cpp",
+        "find": "options.durable = true;",
+        "replace": "options.durable = false;",
+        "tests": PROMISES,
+        "env": {"PROMISES": "durable-mail"},
+        "targets": BIN,
+    },
+    {
+        "name": "import-not-durable",
+        "promise": "--mark-seen moves a mail only after a durable commit (README, docs/user-guide.md)",
+        "files": "src/app/cmd_import.cpp",
+        "find": "options.durable = true;",
+        "replace": "options.durable = false;",
+        "tests": PROMISES,
+        "env": {"PROMISES": "durable-import"},
+        "targets": BIN,
+    },
+    {
+        "name": "import-mark-before-commit",
+        "promise": "--mark-seen moves new/ -> cur/ only after the commit (docs/user-guide.md)",
+        "files": "src/app/cmd_import.cpp",
+        "find": """            store.commit_batch();
+        } catch (...) {
+            store.rollback_batch();
+            throw;
+        }
+        if (mark) {
+            for (const Item& item : chunk) {
+                if (!item.in_new || !item.read_error.empty()) continue;  // not imported
+                if (std::string why = mark_seen(item.path); !why.empty()) {
+                    warn(item.path + ": " + why);
+                }
+            }
+        }""",
+        "replace": """            if (mark) {
+                for (const Item& item : chunk) {
+                    if (!item.in_new || !item.read_error.empty()) continue;
+                    if (std::string why = mark_seen(item.path); !why.empty()) {
+                        warn(item.path + ": " + why);
+                    }
+                }
+            }
+            store.commit_batch();
+        } catch (...) {
+            store.rollback_batch();
+            throw;
+        }""",
+        "tests": PROMISES,
+        "env": {"PROMISES": "full-import"},
+        "targets": BIN,
+    },
+    {
+        "name": "poll-store-error-swallowed",
+        "promise": "poll never confirms what it did not store (docs/poll.md)",
+        "files": "src/net/poll_client.cpp",
+        "find": "const IngestReport report = record_input(store_, analysis, arrival, got.body);",
+        "replace": "IngestReport report;\n            try { report = record_input(store_, analysis, "
+                   "arrival, got.body); } catch (const FatalError&) {}",
+        "tests": PROMISES,
+        "env": {"PROMISES": "full-poll"},
+        "targets": BIN,
+    },
+    {
+        "name": "serve-delivery-inline",
+        "promise": "serve's 200 never waits for a handler (docs/handlers.md, docs/push.md)",
+        "files": "src/app/cmd_serve.cpp",
+        "find": "            delivery_wake.notify_one();\n        };\n    }\n    struct StopDeliverer",
+        "replace": "            delivery.run_all();\n        };\n    }\n    struct StopDeliverer",
+        "tests": PROMISES,
+        "env": {"PROMISES": "serve-slow"},
+        "targets": BIN,
+    },
+    {
+        "name": "serve-full-answers-200",
+        "promise": "a full disk gives HTTP 503, never a 200 for an unstored body (README)",
+        "files": "src/net/push_server.cpp",
+        "find": '            trace.outcome = std::string("unavailable (") + e.what() + ")";\n'
+                "            res.status = 503;",
+        "replace": '            trace.outcome = std::string("unavailable (") + e.what() + ")";\n'
+                   "            res.status = 200;",
+        "tests": PROMISES,
+        "env": {"PROMISES": "full-serve"},
+        "targets": BIN,
+    },
+    {
+        "name": "jsonl-partial-line-kept",
+        "promise": "jsonl never leaves half a record (docs/handlers.md)",
+        "files": "src/handlers/jsonl.cpp",
+        "find": 'if (ftruncate(fd, st.st_size) != 0) r.error += " (and cannot cut the partial line)";',
+        "replace": "(void)st;",
+        "tests": PROMISES,
+        "env": {"PROMISES": "jsonl"},
+        "targets": BIN,
+    },
+    {
+        "name": "jsonl-no-fsync",
+        "promise": "a jsonl delivery counts as done once the line is on disk (docs/handlers.md)",
+        "files": "src/handlers/jsonl.cpp",
+        "find": "if (fsync(fd) != 0) {",
+        "replace": "if (false) {",
+        "tests": PROMISES,
+        "env": {"PROMISES": "jsonl"},
+        "targets": BIN,
+    },
+    {
+        "name": "mail-config-no-drain",
+        "promise": "a broken config still drains stdin before 75 (docs/mail-ingest.md)",
+        "files": "src/app/cmd_mail.cpp",
+        "find": "        read_stream(stdin);\n        log_line(\"config\"",
+        "replace": "        log_line(\"config\"",
+        "tests": PROMISES,
+        "env": {"PROMISES": "mail-config"},
+        "targets": BIN,
+    },
+    {
+        "name": "mail-full-exits-0",
+        "promise": "a full disk gives exit 75, never 0 (README, docs/user-guide.md)",
+        "files": "src/app/cmd_mail.cpp",
+        "find": '(temporary; the MDA will retry)");\n        return exit_temp_fail;',
+        "replace": '(temporary; the MDA will retry)");\n        return exit_ok;',
+        "tests": PROMISES,
+        "env": {"PROMISES": "full-mail"},
+        "targets": BIN,
+    },
+    {
+        "name": "ingest-quarantine-dropped",
+        "promise": "every input ends stored, a duplicate, or quarantined with the reason (README)",
+        "files": "src/core/*.cpp",
+        "find": "    store.quarantine(arrival, raw, report.reason);\n",
+        "replace": "",
+        "tests": r"^integration\.test_ground_truth$",
+        "targets": BIN,
+    },
+    {
+        "name": "xml-time-without-summer-time",
+        "promise": "XML times are Europe/Berlin local time, across DST (docs/formats.md)",
+        "files": "src/parse/*.hpp",
+        "find": '"CET-1CEST,M3.5.0,M10.5.0/3"',
+        "replace": '"CET-1"',
+        "tests": r"^integration\.test_goldens$",
+        "targets": BIN,
+    },
+]
