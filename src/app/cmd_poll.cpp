@@ -171,6 +171,7 @@ int run_poll(const Args& args) {
     options.cert_file = setting(vm, config, "cert-file", "");
     options.key_file = setting(vm, config, "key-file", "");
     options.keepalive_seconds = seconds_setting(vm, config, "keepalive", 240, 0.1, 86400);
+    options.parse_limits = config.parse_limits;
     options.store.path = config.db_path;
     options.store.busy_timeout_ms = config.busy_timeout_ms;
     options.store.file_mode = config.db_mode;

@@ -373,7 +373,8 @@ class EppPoller {
                                           std::to_string(reply.result_code) + " " +
                                           reply.result_text + "; a new session follows"};
         }
-        const Analysis analysis = analyze_payload(raw, "application/epp+xml", "EPP poll reply");
+        const Analysis analysis =
+            analyze_payload(raw, "application/epp+xml", "EPP poll reply", opt_.parse_limits);
         if (analysis.verdict != Verdict::notifications) {
             return refuse(raw, (analysis.verdict == Verdict::malformed ? "malformed: "
                                                                        : "not a notification: ") +

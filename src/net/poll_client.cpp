@@ -167,7 +167,7 @@ class Poller {
         const PollReply reply = inspect_poll_reply(got.body);
         const Analysis analysis = analyze_payload(
             got.body, util::to_lower(got.content_type.substr(0, got.content_type.find(';'))),
-            "poll reply");
+            "poll reply", opt_.parse_limits);
         if (analysis.verdict == Verdict::notifications) {
             for (const Notification& n : analysis.notifications) {
                 if (!n.id) return refuse(got.body, "malformed: message without an id in the reply");

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parse.hpp"
 #include "store/store.hpp"
 #include "util/stop_signal.hpp"
 
@@ -42,6 +43,7 @@ struct PollOptions {
     std::string key_file;            // EPP: PEM private key of cert_file (default: cert_file)
     double keepalive_seconds = 240;  // EPP: <hello/> after this long without a command
     std::size_t max_reply_bytes = 32 * 1024 * 1024;
+    ParseLimits parse_limits;  // [parse] max-payload-size / max-nesting, as for mail and push
     StoreOptions store;
     // Called on every store connection when it is opened (handlers attach their outbox
     // router here, so outbox rows join the ingest commit). Optional.

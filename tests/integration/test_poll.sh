@@ -143,4 +143,18 @@ else
   skip_block "HTTPS poll: openssl is not installed (scripts/bootstrap.sh installs it)"
 fi
 
+# --- [parse] limits apply to poll replies too: a reply nested deeper than max-nesting is not
+# confirmed and its raw copy is quarantined as malformed.
+DB=$T/limits.sqlite
+printf '[parse]\nmax-nesting = 3\n' >"$T/limits.ini"
+start_standin limits --protocol json --db "$DB" "$P/001-domaincreate-poll.json"
+rc=0; "$BIN" poll --config "$T/limits.ini" --db "$DB" --url "$STANDIN_URL_JSON" "${FAST[@]}" \
+  --max-failures 1 2>"$T/limits.log" || rc=$?
+expect_eq "max-nesting: poll gives up" "$rc" 75
+expect_eq "max-nesting: nothing confirmed" "$(confirmed)" ""
+expect_eq "max-nesting: nothing stored" "$(sql "$DB" "SELECT count(*) FROM notifications")" 0
+expect_contains "max-nesting: quarantined as too deep" \
+  "$(sql "$DB" "SELECT reason FROM quarantine")" "nest"
+stop_standin
+
 finish
