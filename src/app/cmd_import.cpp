@@ -55,10 +55,6 @@ struct Totals {
 
 constexpr std::size_t chunk_mails = 512;
 constexpr std::size_t chunk_bytes = 8u * 1024 * 1024;
-// During an import the WAL may grow to this many pages (64 MiB, the journal_size_limit) before
-// a commit copies it into the database: pages written by several chunks are then copied once,
-// and most chunks pay no checkpoint. The import checkpoints once more at the end.
-constexpr int import_checkpoint_pages = 16384;
 
 // Feeds the chunk loop from the archive entries, one mail at a time.
 class MailFeed {
@@ -151,7 +147,7 @@ class AnalysisPool {
         StoreOptions reader = store_options;
         reader.read_only = true;
         for (unsigned t = 0; t < threads; ++t) {
-            readers_.push_back(std::make_unique<Store>(reader));
+            readers_.push_back(open_store(reader));
             Store* store = readers_.back().get();
             threads_.emplace_back([this, store] { run(*store); });
         }
@@ -248,6 +244,7 @@ int cmd_import(const Args& args) {
     positional.add("path", -1);
     Config config;
     po::variables_map vm = parse_command_line(args, all, positional, config);
+    use_store(config, "import", args);
     if (vm.count("help")) {
         print_help("autodns-notify import [OPTIONS] PATH...",
                    "Imports mail archives: Maildir folders (new/ and cur/, with Maildir++\n"
@@ -295,11 +292,12 @@ int cmd_import(const Args& args) {
     }
 
     StoreOptions options;
-    options.path = config.db_path;
+    options.location = config.db_path;
     options.busy_timeout_ms = config.busy_timeout_ms;
-    options.durable = true;
-    options.checkpoint_pages = import_checkpoint_pages;
-    Store store(options);
+    options.durable_ack = true;  // --mark-seen moves files after the commit
+    options.workload = StoreWorkload::bulk_load;
+    const std::unique_ptr<Store> owned_store = open_store(options);
+    Store& store = *owned_store;
     delivery.attach(store);
 
     Progress progress("import", "mails", has_mbox ? 0 : known_total,
@@ -322,8 +320,8 @@ int cmd_import(const Args& args) {
 
     // Records an analysed chunk in one transaction, then (with --mark-seen) moves its files.
     auto record_chunk = [&](std::vector<Item>& chunk) {
-        store.begin_batch();
-        try {
+        Store::Batch batch(store);
+        {
             for (Item& item : chunk) {
                 if (item.failure) std::rethrow_exception(item.failure);
                 if (!item.read_error.empty()) {
@@ -351,10 +349,7 @@ int cmd_import(const Args& args) {
                                  r.summary.c_str());
                 }
             }
-            store.commit_batch();
-        } catch (...) {
-            store.rollback_batch();
-            throw;
+            batch.commit();
         }
         if (mark) {
             for (const Item& item : chunk) {
@@ -381,9 +376,9 @@ int cmd_import(const Args& args) {
         std::swap(analysing, next);
     }
     if (!analysed.empty()) record_chunk(analysed);
-    // Leave a short WAL behind: the next process to open the database (a mail filter, say)
-    // would otherwise rebuild its index from up to 64 MiB of WAL.
-    store.checkpoint();
+    // Leave the store compact: with SQLite the next process to open the database (a mail
+    // filter, say) would otherwise rebuild its WAL index from up to 64 MiB of WAL.
+    store.finish_bulk_load();
     progress.finish();
     totals.errors = feed.errors + listing_errors + read_errors;
 

@@ -73,6 +73,7 @@ int run_poll(const Args& args) {
     visible.add(AfterCommitDelivery::options("default: the [dispatch] import-deadline"));
     Config config;
     po::variables_map vm = parse_command_line(args, visible, {}, config);
+    use_store(config, "poll", args);
     if (vm.count("help")) {
         print_help(
             "autodns-notify poll [--once] [OPTIONS]",
@@ -143,9 +144,9 @@ int run_poll(const Args& args) {
     options.max_failures =
         static_cast<int>(seconds_setting(vm, config, "max-failures", 5, 1, 1000000));
     options.ca_file = setting(vm, config, "ca-file", "");
-    options.store.path = config.db_path;
+    options.store.location = config.db_path;
     options.store.busy_timeout_ms = config.busy_timeout_ms;
-    options.store.durable = true;
+    options.store.durable_ack = true;
     // Handler delivery after each stored message (once it is confirmed); what is left over
     // is retried by 'autodns-notify dispatch'.
     const AfterCommitDelivery delivery(config, vm, "poll");
@@ -159,7 +160,7 @@ int run_poll(const Args& args) {
     util::StopSignal stop;
     std::fprintf(stderr, "autodns-notify poll: %s %s as %s (context %s), database %s%s\n",
                  protocol.c_str(), options.url.c_str(), options.user.c_str(),
-                 options.context.c_str(), options.store.path.c_str(),
+                 options.context.c_str(), redacted_location(options.store.location).c_str(),
                  options.once ? ", until the queue is empty" : "");
     PollTotals totals;
     const int status = run_poll_client(options, stop, &totals);

@@ -4,7 +4,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/net_commands.hpp"
 #include "core/errors.hpp"
+#include "store/store.hpp"
 
 namespace autodns {
 namespace {
@@ -58,6 +60,19 @@ po::options_description common_options() {
         "verbose,v", po::value<int>()->zero_tokens()->implicit_value(1)->multitoken(),
         "more diagnostics on stderr (repeat for more)")("help,h", "show this help and exit");
     return d;
+}
+
+void use_store(const Config& config, const char* command, const std::vector<std::string>& args) {
+    if (std::string problem = store_location_problem(config.db_path); !problem.empty()) {
+        throw po::error("database " + redacted_location(config.db_path) + ": " + problem);
+    }
+    const StoreBackend backend = store_backend_of(config.db_path);
+    if (store_backend_linked(backend)) return;
+    exec_net_helper(command, args);  // returns only when it failed (and said why)
+    throw FatalError("database " + redacted_location(config.db_path) +
+                         ": the PostgreSQL backend is in autodns-notify-net, which could not "
+                         "be run",
+                     true);
 }
 
 po::options_description mail_options() {
