@@ -364,8 +364,10 @@ int cmd_import(const Args& args) {
 
     // Three chunks in flight: `analysing` is worked on by the pool while the main thread
     // records `analysed` and lists `next`, then helps with what is left of `analysing`.
-    AnalysisPool pool(jobs > 1 ? jobs - 1 : 0, config, store, options);
+    // The chunks are declared before the pool: when recording fails (a database error), the
+    // pool's threads are joined before the chunk they may still be working on goes away.
     std::vector<Item> analysed, analysing, next;
+    AnalysisPool pool(jobs > 1 ? jobs - 1 : 0, config, store, options);
     next_chunk(analysing);
     while (!analysing.empty()) {
         pool.start(analysing);

@@ -386,16 +386,20 @@ class PostgresStore::Impl {
         }
     }
 
+    // Rolls the batch back; the transaction object goes before the connection it refers to.
     void end_batch_quietly() noexcept {
+        bool broken = false;
         try {
             if (batch_tx_) batch_tx_->abort();
         } catch (...) {
-            conn_.reset();
+            broken = true;
         }
         try {
             batch_tx_.reset();
         } catch (...) {
+            broken = true;
         }
+        if (broken) conn_.reset();
     }
 
     StoreOptions options_;
