@@ -296,6 +296,11 @@ class PostgresStore::Impl {
                                      : "SET synchronous_commit = off");
         tx.exec("SET client_encoding = 'UTF8'");
         if (options_.read_only) tx.exec("SET default_transaction_read_only = on");
+        // The statements of every ingest, parsed and planned once per connection.
+        conn_->prepare("insert_notification", sql::insert_notification);
+        conn_->prepare("insert_receipt", sql::insert_receipt);
+        conn_->prepare("insert_outbox", sql::insert_outbox);
+        conn_->prepare("seen_raw", sql::seen_raw);
         stage_ = "working";
     }
 
@@ -446,15 +451,15 @@ IngestResult PostgresStore::ingest(const std::vector<Notification>& notification
             const Param key = text_param(n.key);
             const Param id = n.id ? int_param(*n.id) : Param{};
             const std::string record = clean_text(records[i]);
-            pqxx::result inserted = tx.exec_params(
-                sql::insert_notification, bind(key), bind(id), n.kind.c_str(),
+            pqxx::result inserted = tx.exec_prepared(
+                "insert_notification", bind(key), bind(id), n.kind.c_str(),
                 bind(opt_param(n.type)), bind(opt_param(n.task)), bind(opt_param(n.status.type)),
                 bind(opt_param(n.status.code)), bind(opt_param(n.object.type)),
                 bind(opt_param(n.object.value)), bind(opt_param(n.stid)),
                 bind(opt_param(n.created)), format_name(n.format), record.c_str(), raw,
                 channel.c_str(), received_at.c_str());
             const bool is_new = !inserted.empty();
-            tx.exec_params(sql::insert_receipt, bind(key), channel.c_str(), bind(locator),
+            tx.exec_prepared("insert_receipt", bind(key), channel.c_str(), bind(locator),
                            bind(message_id), bind(raw_sha256), received_at.c_str());
             if (!is_new) {
                 ++r.duplicate_count;
@@ -464,7 +469,7 @@ IngestResult PostgresStore::ingest(const std::vector<Notification>& notification
             r.new_keys.push_back(n.key);
             if (!router()) continue;
             for (const std::string& handler : router()(n)) {
-                tx.exec_params(sql::insert_outbox, bind(key), bind(text_param(handler)),
+                tx.exec_prepared("insert_outbox", bind(key), bind(text_param(handler)),
                                now.c_str());
             }
         }
@@ -490,7 +495,7 @@ void PostgresStore::quarantine(const Arrival& arrival, std::string_view raw,
 bool PostgresStore::seen_raw(const std::string& raw_sha256) {
     if (raw_sha256.empty()) return false;
     return impl_->read("looking up a raw fingerprint", [&](pqxx::transaction_base& tx) {
-        pqxx::result r = tx.exec_params(sql::seen_raw, clean_text(raw_sha256).c_str());
+        pqxx::result r = tx.exec_prepared("seen_raw", clean_text(raw_sha256).c_str());
         return r[0][0].as<bool>();
     });
 }
