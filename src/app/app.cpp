@@ -32,7 +32,8 @@ void print_usage(std::FILE* out) {
     std::fprintf(out,
                  "usage: autodns-notify COMMAND [OPTIONS] [ARGS]\n\n"
                  "Takes in AutoDNS notifications by mail, push and poll, stores each once in\n"
-                 "SQLite and hands new ones to the configured handlers.\n\nCommands:\n");
+                 "SQLite (or PostgreSQL, shared by several hosts: --db postgresql://...) and\n"
+                 "hands new ones to the configured handlers.\n\nCommands:\n");
     for (const CommandEntry& c : commands) std::fprintf(out, "  %-9s %s\n", c.name, c.summary);
     std::fprintf(out,
                  "\n'autodns-notify COMMAND --help' describes a command and its options.\n"

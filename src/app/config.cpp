@@ -48,8 +48,10 @@ std::string default_db_path() {
 
 po::options_description common_options() {
     po::options_description d("Common options");
-    d.add_options()("db", po::value<std::string>()->value_name("PATH"),
-                    "SQLite database (default: $AUTODNS_NOTIFY_DB, else "
+    d.add_options()("db", po::value<std::string>()->value_name("PATH|URI"),
+                    "the store: an SQLite file (PATH or sqlite:PATH) or a PostgreSQL "
+                    "connection URI (postgresql://...; the password from ~/.pgpass or "
+                    "$PGPASSWORD) (default: $AUTODNS_NOTIFY_DB, else "
                     "$XDG_STATE_HOME/autodns-notify/notify.sqlite, else "
                     "~/.local/state/autodns-notify/notify.sqlite)")(
         "config", po::value<std::string>()->value_name("FILE"),
