@@ -46,6 +46,27 @@ Reason reason_for_sqlstate(const std::string& state) {
     return {"database error", false};
 }
 
+// A server error whose SQLSTATE did not reach us (libpqxx 6 leaves it empty on some paths):
+// the same classes by the server's message text.
+Reason reason_for_error_text(const std::string& text) {
+    if (contains(text, "could not serialize access")) return reason_for_sqlstate("40001");
+    if (contains(text, "deadlock detected")) return reason_for_sqlstate("40P01");
+    if (contains(text, "read-only transaction")) return reason_for_sqlstate("25006");
+    if (contains(text, "No space left") || contains(text, "disk full")) {
+        return reason_for_sqlstate("53100");
+    }
+    if (contains(text, "out of memory")) return reason_for_sqlstate("53200");
+    if (contains(text, "statement timeout")) return reason_for_sqlstate("57014");
+    if (contains(text, "lock timeout")) return reason_for_sqlstate("55P03");
+    if (contains(text, "terminating connection") || contains(text, "shutting down") ||
+        contains(text, "starting up")) {
+        return reason_for_sqlstate("57P01");
+    }
+    if (contains(text, "permission denied")) return reason_for_sqlstate("42501");
+    if (contains(text, "does not exist")) return {"a table or column is missing", false};
+    return {"database error", false};
+}
+
 // libpq reports connection problems as text only.
 Reason reason_for_connection_text(const std::string& text) {
     if (contains(text, "password authentication failed") ||
@@ -105,8 +126,10 @@ FatalError translate_current(const std::string& location, const char* doing) {
                           true);
     } catch (const pqxx::sql_error& e) {
         const std::string state = e.sqlstate();
-        Reason r =
-            state.empty() ? reason_for_connection_text(e.what()) : reason_for_sqlstate(state);
+        const std::string text = e.what();
+        Reason r = !state.empty()                      ? reason_for_sqlstate(state)
+                   : text.compare(0, 6, "ERROR:") == 0 ? reason_for_error_text(text)
+                                                       : reason_for_connection_text(text);
         return FatalError(head + r.text + tail + " (PostgreSQL: " + one_line(e.what()) +
                               (state.empty() ? "" : ", SQLSTATE " + state) + ")",
                           r.temporary);
@@ -136,7 +159,10 @@ bool current_is_retryable() {
     } catch (const pqxx::deadlock_detected&) {
         return true;
     } catch (const pqxx::sql_error& e) {
-        return e.sqlstate() == "40001" || e.sqlstate() == "40P01";
+        if (e.sqlstate() == "40001" || e.sqlstate() == "40P01") return true;
+        const std::string text = e.what();
+        return e.sqlstate().empty() && (contains(text, "could not serialize access") ||
+                                        contains(text, "deadlock detected"));
     } catch (...) {
         return false;
     }
