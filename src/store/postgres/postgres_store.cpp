@@ -280,6 +280,23 @@ class PostgresStore::Impl {
 
     const StoreOptions& options() const { return options_; }
 
+    // The hot statements, prepared or not (see connect()).
+    template <typename... Args>
+    pqxx::result exec_ingest(pqxx::transaction_base& tx, Args&&... args) {
+        if (prepared_) return tx.exec_prepared("ingest", std::forward<Args>(args)...);
+        return tx.exec_params(sql::insert_notification_and_receipt, std::forward<Args>(args)...);
+    }
+    template <typename... Args>
+    pqxx::result exec_outbox(pqxx::transaction_base& tx, Args&&... args) {
+        if (prepared_) return tx.exec_prepared("insert_outbox", std::forward<Args>(args)...);
+        return tx.exec_params(sql::insert_outbox, std::forward<Args>(args)...);
+    }
+    template <typename... Args>
+    pqxx::result exec_seen_raw(pqxx::transaction_base& tx, Args&&... args) {
+        if (prepared_) return tx.exec_prepared("seen_raw", std::forward<Args>(args)...);
+        return tx.exec_params(sql::seen_raw, std::forward<Args>(args)...);
+    }
+
   private:
     void connect() {
         stage_ = "connecting";
@@ -288,19 +305,22 @@ class PostgresStore::Impl {
         stage_ = "setting up the session";
         pqxx::nontransaction tx(*conn_);
         const int lock_ms = std::max(1, options_.busy_timeout_ms);
-        tx.exec("SET lock_timeout = " + std::to_string(lock_ms));
-        // A statement that runs much longer than any lock wait is stuck (a server in trouble):
+        // One round trip for the whole session set-up (the filter pays it at every mail). A
+        // statement that runs much longer than any lock wait is stuck (a server in trouble):
         // give up and let the caller retry.
-        tx.exec("SET statement_timeout = " + std::to_string(std::max(30000, lock_ms * 6)));
-        tx.exec(options_.durable_ack ? "SET synchronous_commit = on"
-                                     : "SET synchronous_commit = off");
-        tx.exec("SET client_encoding = 'UTF8'");
-        if (options_.read_only) tx.exec("SET default_transaction_read_only = on");
-        // The statements of every ingest, parsed and planned once per connection.
-        conn_->prepare("insert_notification", sql::insert_notification);
-        conn_->prepare("insert_receipt", sql::insert_receipt);
-        conn_->prepare("insert_outbox", sql::insert_outbox);
-        conn_->prepare("seen_raw", sql::seen_raw);
+        tx.exec("SET lock_timeout = " + std::to_string(lock_ms) +
+                "; SET statement_timeout = " + std::to_string(std::max(30000, lock_ms * 6)) +
+                "; SET synchronous_commit = " + (options_.durable_ack ? "on" : "off") +
+                "; SET client_encoding = 'UTF8'" +
+                (options_.read_only ? "; SET default_transaction_read_only = on" : ""));
+        // A process that stores one input (the filter) runs each statement once: preparing
+        // would cost a round trip more. Everyone else parses and plans them once.
+        prepared_ = options_.workload != StoreWorkload::per_message;
+        if (prepared_) {
+            conn_->prepare("ingest", sql::insert_notification_and_receipt);
+            conn_->prepare("insert_outbox", sql::insert_outbox);
+            conn_->prepare("seen_raw", sql::seen_raw);
+        }
         stage_ = "working";
     }
 
@@ -332,9 +352,8 @@ class PostgresStore::Impl {
         stage_ = "reading the schema version";
         int version = 0;
         {
-            pqxx::work tx(*conn_);
+            pqxx::nontransaction tx(*conn_);
             version = read_version(tx);
-            tx.commit();
         }
         check_version(version);
         if (version == sql::latest_version) return;
@@ -412,6 +431,7 @@ class PostgresStore::Impl {
     const char* stage_ = "connecting";
     std::unique_ptr<pqxx::connection> conn_;
     std::unique_ptr<pqxx::work> batch_tx_;
+    bool prepared_ = false;
 };
 
 PostgresStore::PostgresStore(const StoreOptions& options)
@@ -451,16 +471,15 @@ IngestResult PostgresStore::ingest(const std::vector<Notification>& notification
             const Param key = text_param(n.key);
             const Param id = n.id ? int_param(*n.id) : Param{};
             const std::string record = clean_text(records[i]);
-            pqxx::result inserted = tx.exec_prepared(
-                "insert_notification", bind(key), bind(id), n.kind.c_str(),
-                bind(opt_param(n.type)), bind(opt_param(n.task)), bind(opt_param(n.status.type)),
-                bind(opt_param(n.status.code)), bind(opt_param(n.object.type)),
-                bind(opt_param(n.object.value)), bind(opt_param(n.stid)),
-                bind(opt_param(n.created)), format_name(n.format), record.c_str(), raw,
-                channel.c_str(), received_at.c_str());
-            const bool is_new = !inserted.empty();
-            tx.exec_prepared("insert_receipt", bind(key), channel.c_str(), bind(locator),
-                           bind(message_id), bind(raw_sha256), received_at.c_str());
+            pqxx::result inserted =
+                impl_->exec_ingest(tx, bind(key), bind(id), n.kind.c_str(), bind(opt_param(n.type)),
+                                   bind(opt_param(n.task)), bind(opt_param(n.status.type)),
+                                   bind(opt_param(n.status.code)), bind(opt_param(n.object.type)),
+                                   bind(opt_param(n.object.value)), bind(opt_param(n.stid)),
+                                   bind(opt_param(n.created)), format_name(n.format),
+                                   record.c_str(), raw, channel.c_str(), received_at.c_str(),
+                                   bind(locator), bind(message_id), bind(raw_sha256));
+            const bool is_new = inserted[0][0].as<int>() > 0;
             if (!is_new) {
                 ++r.duplicate_count;
                 continue;
@@ -469,8 +488,7 @@ IngestResult PostgresStore::ingest(const std::vector<Notification>& notification
             r.new_keys.push_back(n.key);
             if (!router()) continue;
             for (const std::string& handler : router()(n)) {
-                tx.exec_prepared("insert_outbox", bind(key), bind(text_param(handler)),
-                               now.c_str());
+                impl_->exec_outbox(tx, bind(key), bind(text_param(handler)), now.c_str());
             }
         }
         return r;
@@ -495,7 +513,7 @@ void PostgresStore::quarantine(const Arrival& arrival, std::string_view raw,
 bool PostgresStore::seen_raw(const std::string& raw_sha256) {
     if (raw_sha256.empty()) return false;
     return impl_->read("looking up a raw fingerprint", [&](pqxx::transaction_base& tx) {
-        pqxx::result r = tx.exec_prepared("seen_raw", clean_text(raw_sha256).c_str());
+        pqxx::result r = impl_->exec_seen_raw(tx, clean_text(raw_sha256).c_str());
         return r[0][0].as<bool>();
     });
 }

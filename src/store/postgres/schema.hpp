@@ -102,6 +102,16 @@ inline constexpr const char* insert_notification =
     "first_received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
     "$15, $16) ON CONFLICT (key) DO NOTHING RETURNING 1";
 
+// The notification (if new) and its receipt in one statement, one round trip: $1..$16 as
+// above, $17..$19 = locator, message_id, raw_sha256. Returns 1 when the key was new, else 0.
+inline constexpr const char* insert_notification_and_receipt =
+    "WITH new_row AS (INSERT INTO notifications (key, id, kind, type, task, status_type, "
+    "status_code, object_type, object_value, stid, created, format, record, raw_payload, "
+    "first_channel, first_received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "$12, $13, $14, $15, $16) ON CONFLICT (key) DO NOTHING RETURNING 1) "
+    "INSERT INTO receipts (key, channel, locator, message_id, raw_sha256, received_at) "
+    "VALUES ($1, $15, $17, $18, $19, $16) RETURNING (SELECT count(*) FROM new_row)";
+
 inline constexpr const char* insert_receipt =
     "INSERT INTO receipts (key, channel, locator, message_id, raw_sha256, received_at) "
     "VALUES ($1, $2, $3, $4, $5, $6)";
