@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
     }
     const char* name = argv[1];
     const autodns::Args args(argv + 2, argv + argc);
+    autodns::hide_passwords_in_argv(argc, argv);
     try {
         return std::strcmp(name, "serve") == 0 ? autodns::run_serve(args) : autodns::run_poll(args);
     } catch (const boost::program_options::error& e) {

@@ -64,4 +64,16 @@ expect_eq "one line" "$(wc -l <"$T/bad.log" | tr -d ' ')" 1
 expect_contains "says what" "$(cat "$T/bad.log")" "authentication failed"
 if grep -q WrongPw99 "$T/bad.log"; then fail "the password was printed: $(cat "$T/bad.log")"; else ok; fi
 if grep -q -- "-pw" "$T"/*.log; then fail "a password from the pgpass file was printed"; else ok; fi
+
+# A password given on the command line anyway is not left in the process title (ps).
+"$BIN" dispatch --loop --interval 1 --config "$T/config.ini" \
+  --db "postgresql://autodns_writer:write-pw@/autodns?host=$PG_DIR" 2>"$T/loop.log" &
+loop=$!
+sleep 2
+title=$(tr '\0' ' ' <"/proc/$loop/cmdline")
+kill -TERM "$loop"
+wait "$loop" || true
+expect_contains "the dispatcher ran" "$title" "dispatch --loop"
+expect_contains "its URI is shown with the password hidden" "$title" "autodns_writer:********@"
+if [[ "$title" == *write-pw* ]]; then fail "the password is in the process title: $title"; else ok; fi
 finish
