@@ -284,8 +284,10 @@ class SqliteStore::Impl {
         if (read_only) {
             struct stat st {};
             if (::stat(path_.c_str(), &st) != 0) {
-                throw FatalError("database " + path_ + ": " + std::strerror(errno),
-                                 errno != ENOENT);
+                const int error = errno;
+                throw FatalError("database " + path_ + ": " + std::strerror(error) +
+                                     (error == ENOENT ? " (nothing stored yet, or give --db)" : ""),
+                                 error != ENOENT);
             }
         } else {
             make_parent_directories(path_);
