@@ -4,7 +4,9 @@
 #
 #   bench/run.sh [COUNTS...]        default: 20000 100000
 # Environment: BUILD_DIR (default build), WORK (default /tmp/autodns-bench), SHARED (default
-# ../shared relative to the repository), FILTER_RUNS (default 1000), PEER_FILTER_RUNS (200).
+# ../shared relative to the repository), FILTER_RUNS (default 1000), PEER_FILTER_RUNS (200),
+# PG (default 1: also import the first Maildir into, and run PG_FILTER_RUNS (default 200) mail
+# filters against, a throwaway local PostgreSQL server over its Unix socket).
 # Prints one JSON object per measurement and a Markdown table at the end (for
 # docs/performance.md).
 set -euo pipefail
@@ -111,6 +113,25 @@ rm -f "$work/peer-filter.sqlite"*
 peer=$("$build/bench_spawn_each" --limit "$peer_filter_runs" "$md" -- "$py" "$shared/bench/baseline.py" --stdin --db "$work/peer-filter.sqlite")
 record "{\"what\": \"peer_mail_filter\", \"result\": $peer}"
 
+# PostgreSQL column: the same import and filter against a local server (Unix socket), in the
+# same run. The cluster comes from tests/integration/pg_lib.sh and is removed at the end.
+if [ "${PG:-1}" = 1 ]; then
+  T=$work/pg-tmp
+  rm -rf "$T"
+  mkdir -p "$T"
+  source "$root/tests/integration/pg_lib.sh"
+  pg_start
+  n=${counts[0]}
+  out=$(python3 bench/measure.py "$bin" import --db "$PG_URI" --json --no-progress "$work/md-$n")
+  record "{\"what\": \"pg_import\", \"mails\": $n, \"measure\": $(echo "$out" | sed -n 1p), \"summary\": $(echo "$out" | sed -n 2p)}"
+  pg_sql "TRUNCATE notifications, receipts, quarantine, outbox" >/dev/null
+  pg_runs=${PG_FILTER_RUNS:-200}
+  for ((r = 0; r < rounds; r++)); do
+    ours=$("$build/bench_spawn_each" --offset $((r * pg_runs / rounds)) --limit $((pg_runs / rounds)) "$work/md-$n" -- "$bin" mail --db "$PG_URI")
+    record "{\"what\": \"pg_mail_filter\", \"round\": $r, \"result\": $ours}"
+  done
+fi
+
 python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -129,7 +150,12 @@ for n, d in by.items():
         im["seconds"] / rs, im["max_rss_kb"] / 1024, d["import"]["wal_max_bytes"] / 2**20,
         d["import"]["wal_end_bytes"], d["import_again"]["measure"]["seconds"]))
 import statistics
-for what in ("mail_filter", "spawn_floor", "durable_insert_floor", "peer_mail_filter"):
+for n, d in by.items():
+    if n is not None and "pg_import" in d and "import" in d:
+        pg = d["pg_import"]["measure"]["seconds"]; lite = d["import"]["measure"]["seconds"]
+        print("\nPostgreSQL import of %d mails: %.2f s, %.0f mails/s (SQLite %.0f mails/s: %.0f %%)" % (
+            n, pg, n / pg, n / lite, 100 * lite / pg))
+for what in ("mail_filter", "spawn_floor", "durable_insert_floor", "peer_mail_filter", "pg_mail_filter"):
     rs = [r["result"] for r in rows if r["what"] == what]
     if not rs:
         continue

@@ -20,7 +20,7 @@ packages=(
   build-essential cmake pkg-config
   libmimetic-dev libboost-program-options-dev libboost-dev libpugixml-dev nlohmann-json3-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libhowardhinnant-date-dev tzdata
-  libcpp-httplib-dev libssl-dev nettle-dev
+  libcpp-httplib-dev libssl-dev nettle-dev libpqxx-dev postgresql
   procmail maildrop python3 sqlite3 curl openssl faketime
   postfix dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve fetchmail
   chromium fonts-dejavu-core groff-base man-db systemd

@@ -9,6 +9,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "core/errors.hpp"
+#include "store/store.hpp"
 
 namespace autodns {
 namespace {
@@ -50,7 +51,8 @@ void print_usage(std::FILE* out) {
     std::fprintf(out,
                  "usage: autodns-notify COMMAND [OPTIONS] [ARGS]\n\n"
                  "Takes in AutoDNS notifications by mail, push and poll, stores each once in\n"
-                 "SQLite and hands new ones to the configured handlers.\n\nCommands:\n");
+                 "SQLite (or PostgreSQL, shared by several hosts: --db postgresql://...) and\n"
+                 "hands new ones to the configured handlers.\n\nCommands:\n");
     for (const CommandEntry& c : commands) std::fprintf(out, "  %-9s %s\n", c.name, c.summary);
     std::fprintf(out,
                  "\n'autodns-notify COMMAND --help' describes a command and its options;\n"
@@ -62,6 +64,25 @@ void print_usage(std::FILE* out) {
 }
 
 }  // namespace
+
+void hide_passwords_in_argv(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        const std::string hidden =
+            redacted_location(arg.compare(0, 5, "--db=") == 0 ? arg.substr(5) : arg);
+        const std::string shown = arg.compare(0, 5, "--db=") == 0 ? "--db=" + hidden : hidden;
+        if (shown == arg) continue;
+        // The password is what differs between the two: same prefix, same suffix.
+        std::size_t head = 0;
+        while (head < arg.size() && head < shown.size() && arg[head] == shown[head]) ++head;
+        std::size_t tail = 0;
+        while (tail < arg.size() - head && tail < shown.size() - head &&
+               arg[arg.size() - 1 - tail] == shown[shown.size() - 1 - tail]) {
+            ++tail;
+        }
+        for (std::size_t k = head; k < arg.size() - tail; ++k) argv[i][k] = '*';
+    }
+}
 
 int run_app(int argc, char** argv) {
     if (argc < 2) {
@@ -84,6 +105,7 @@ int run_app(int argc, char** argv) {
     for (const CommandEntry& c : commands) {
         if (name != c.name) continue;
         const Args args(argv + 2, argv + argc);
+        hide_passwords_in_argv(argc, argv);
         try {
             return c.run(args);
         } catch (const boost::program_options::error& e) {

@@ -85,6 +85,7 @@ int cmd_dispatch(const Args& args) {
     visible.add(own);
     Config config;
     po::variables_map vm = parse_command_line(args, visible, {}, config);
+    use_store(config, "dispatch", args);
     if (vm.count("help")) {
         print_help(
             "autodns-notify dispatch [--once | --loop] [OPTIONS]",
@@ -144,13 +145,14 @@ int cmd_dispatch(const Args& args) {
     }
 
     StoreOptions store_options;
-    store_options.path = config.db_path;
+    store_options.location = config.db_path;
     store_options.busy_timeout_ms = config.busy_timeout_ms;
     store_options.file_mode = config.db_mode;
-    // Outbox updates need no synchronous=FULL: one lost by a power cut repeats a delivery.
-    store_options.durable = false;
+    // Outbox updates need no durable commit: one lost by a power cut repeats a delivery.
+    store_options.durable_ack = false;
     store_options.read_only = vm.count("list") > 0;
-    Store store(store_options);
+    const std::unique_ptr<Store> owned_store = open_store(store_options);
+    Store& store = *owned_store;
     if (vm.count("list")) return list_rows(store, handlers);
 
     if (vm.count("retry-dead")) {

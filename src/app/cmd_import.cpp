@@ -56,10 +56,6 @@ struct Totals {
 
 constexpr std::size_t chunk_mails = 512;
 constexpr std::size_t chunk_bytes = 8u * 1024 * 1024;
-// During an import the WAL may grow to this many pages (64 MiB, the journal_size_limit) before
-// a commit copies it into the database: pages written by several chunks are then copied once,
-// and most chunks pay no checkpoint. The import checkpoints once more at the end.
-constexpr int import_checkpoint_pages = 16384;
 
 // Feeds the chunk loop from the archive entries, one mail at a time.
 class MailFeed {
@@ -152,7 +148,7 @@ class AnalysisPool {
         StoreOptions reader = store_options;
         reader.read_only = true;
         for (unsigned t = 0; t < threads; ++t) {
-            readers_.push_back(std::make_unique<Store>(reader));
+            readers_.push_back(open_store(reader));
             Store* store = readers_.back().get();
             threads_.emplace_back([this, store] { run(*store); });
         }
@@ -249,6 +245,7 @@ int cmd_import(const Args& args) {
     positional.add("path", -1);
     Config config;
     po::variables_map vm = parse_command_line(args, all, positional, config);
+    use_store(config, "import", args);
     if (vm.count("help")) {
         print_help("autodns-notify import [OPTIONS] PATH...",
                    "Imports mail archives: Maildir folders (new/ and cur/, with Maildir++\n"
@@ -296,18 +293,18 @@ int cmd_import(const Args& args) {
     }
 
     StoreOptions options;
-    options.path = config.db_path;
+    options.location = config.db_path;
     options.busy_timeout_ms = config.busy_timeout_ms;
     options.file_mode = config.db_mode;
-    options.durable = true;
-    options.checkpoint_pages = import_checkpoint_pages;
-    std::optional<Store> opened;
+    options.durable_ack = true;  // --mark-seen moves files after the commit
+    options.workload = StoreWorkload::bulk_load;
+    std::unique_ptr<Store> owned_store;
     try {
-        opened.emplace(options);
+        owned_store = open_store(options);
     } catch (const FatalError& e) {
-        throw FatalError(e.what() + db_access_note(options.path), e.temporary());
+        throw FatalError(e.what() + db_access_note(options.location), e.temporary());
     }
-    Store& store = *opened;
+    Store& store = *owned_store;
     delivery.attach(store);
 
     Progress progress("import", "mails", has_mbox ? 0 : known_total,
@@ -330,8 +327,8 @@ int cmd_import(const Args& args) {
 
     // Records an analysed chunk in one transaction, then (with --mark-seen) moves its files.
     auto record_chunk = [&](std::vector<Item>& chunk) {
-        store.begin_batch();
-        try {
+        Store::Batch batch(store);
+        {
             for (Item& item : chunk) {
                 if (item.failure) std::rethrow_exception(item.failure);
                 if (!item.read_error.empty()) {
@@ -362,10 +359,7 @@ int cmd_import(const Args& args) {
                                      item.locator.c_str(), note.c_str());
                 }
             }
-            store.commit_batch();
-        } catch (...) {
-            store.rollback_batch();
-            throw;
+            batch.commit();
         }
         if (mark) {
             for (const Item& item : chunk) {
@@ -380,8 +374,10 @@ int cmd_import(const Args& args) {
 
     // Three chunks in flight: `analysing` is worked on by the pool while the main thread
     // records `analysed` and lists `next`, then helps with what is left of `analysing`.
-    AnalysisPool pool(jobs > 1 ? jobs - 1 : 0, config, store, options);
+    // The chunks are declared before the pool: when recording fails (a database error), the
+    // pool's threads are joined before the chunk they may still be working on goes away.
     std::vector<Item> analysed, analysing, next;
+    AnalysisPool pool(jobs > 1 ? jobs - 1 : 0, config, store, options);
     next_chunk(analysing);
     while (!analysing.empty()) {
         pool.start(analysing);
@@ -392,9 +388,9 @@ int cmd_import(const Args& args) {
         std::swap(analysing, next);
     }
     if (!analysed.empty()) record_chunk(analysed);
-    // Leave a short WAL behind: the next process to open the database (a mail filter, say)
-    // would otherwise rebuild its index from up to 64 MiB of WAL.
-    store.checkpoint();
+    // Leave the store compact: with SQLite the next process to open the database (a mail
+    // filter, say) would otherwise rebuild its WAL index from up to 64 MiB of WAL.
+    store.finish_bulk_load();
     progress.finish();
     totals.errors = feed.errors + listing_errors + read_errors;
 

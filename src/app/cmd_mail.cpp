@@ -104,6 +104,7 @@ int cmd_mail(const Args& args) {
     try {
         vm = parse_command_line(args, visible, {}, config);
         log.set(OutcomeLog::parse(option_or_config(vm, config, "mail", "log", "stderr")));
+        use_store(config, "mail", args);
         delivery.emplace(config, vm, "mail");
     } catch (const po::error&) {
         // A usage error (64) too reads the mail first: an MDA that is still writing it would
@@ -168,18 +169,14 @@ int cmd_mail(const Args& args) {
     arrival.raw_sha256 = sha256_hex(*raw);
     try {
         StoreOptions options;
-        options.path = config.db_path;
+        options.location = config.db_path;
         options.busy_timeout_ms = config.busy_timeout_ms;
         options.file_mode = config.db_mode;
-        options.durable = true;
-        // Every process rebuilds the WAL index by reading the whole kept WAL (SQLite cannot
-        // trust it once the last connection closed), so the filter keeps the WAL short:
-        // a checkpoint every few mails costs less than reading up to 256 frames every time
-        // (median 5.6 vs 5.8 ms per mail, docs/performance.md).
-        options.checkpoint_pages = 64;
-        Store store(options);
-        delivery->attach(store);
-        IngestReport report = record_input(store, analysis, arrival, *raw);
+        options.durable_ack = true;  // exit 0 tells the MDA the mail is safe
+        options.workload = StoreWorkload::per_message;
+        const std::unique_ptr<Store> store = open_store(options);
+        delivery->attach(*store);
+        IngestReport report = record_input(*store, analysis, arrival, *raw);
         log_line(who, report.summary);
         if (report.outcome != IngestOutcome::quarantined) delivery->run_for(analysis.notifications);
         if (config.verbosity > 0) {

@@ -83,6 +83,7 @@ int run_poll(const Args& args) {
     visible.add(AfterCommitDelivery::options("default: the [dispatch] import-deadline"));
     Config config;
     po::variables_map vm = parse_command_line(args, visible, {}, config);
+    use_store(config, "poll", args);
     if (vm.count("help")) {
         print_help(
             "autodns-notify poll [--once] [OPTIONS]",
@@ -172,10 +173,10 @@ int run_poll(const Args& args) {
     options.key_file = setting(vm, config, "key-file", "");
     options.keepalive_seconds = seconds_setting(vm, config, "keepalive", 240, 0.1, 86400);
     options.parse_limits = config.parse_limits;
-    options.store.path = config.db_path;
+    options.store.location = config.db_path;
     options.store.busy_timeout_ms = config.busy_timeout_ms;
     options.store.file_mode = config.db_mode;
-    options.store.durable = true;
+    options.store.durable_ack = true;
     // Handler delivery after each stored message (once it is confirmed); what is left over
     // is retried by 'autodns-notify dispatch'.
     const AfterCommitDelivery delivery(config, vm, "poll");
@@ -192,7 +193,8 @@ int run_poll(const Args& args) {
                                     : " (context " + options.context + ")";
     std::fprintf(stderr, "autodns-notify poll: %s %s as %s%s, database %s%s\n", protocol.c_str(),
                  options.url.c_str(), options.user.c_str(), context.c_str(),
-                 options.store.path.c_str(), options.once ? ", until the queue is empty" : "");
+                 redacted_location(options.store.location).c_str(),
+                 options.once ? ", until the queue is empty" : "");
     PollTotals totals;
     const int status = options.protocol == PollProtocol::epp
                            ? run_epp_poll_client(options, stop, &totals)

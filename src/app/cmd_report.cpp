@@ -13,7 +13,7 @@
 #include "core/errors.hpp"
 #include "report/render.hpp"
 #include "report/report.hpp"
-#include "store/report_queries.hpp"
+#include "store/store.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
@@ -94,6 +94,7 @@ int cmd_report(const Args& args) {
     visible.add(own);
     Config config;
     po::variables_map vm = parse_command_line(args, visible, {}, config);
+    use_store(config, "report", args);
     if (vm.count("help")) {
         print_help("autodns-notify report [OPTIONS]",
                    "Reconciliation report over a window of arrival times: arrivals, duplicates\n"
@@ -157,14 +158,16 @@ int cmd_report(const Args& args) {
         options.fallback_threshold_seconds = static_cast<std::int64_t>(hours * 3600);
     }
 
-    ReportQueryOptions query;
-    query.path = config.db_path;
-    query.busy_timeout_ms = config.busy_timeout_ms;
+    StoreOptions store_options;
+    store_options.location = config.db_path;
+    store_options.busy_timeout_ms = config.busy_timeout_ms;
+    store_options.read_only = true;
+    ReportWindow query;
     query.since = util::format_utc_iso8601(options.since);
     query.until = util::format_utc_iso8601(options.until);
     if (vm.count("limit")) query.list_limit = vm["limit"].as<std::size_t>();
     options.list_limit = query.list_limit;
-    Report report = build_report(load_report_rows(query), options);
+    Report report = build_report(open_store(store_options)->report_rows(query), options);
 
     std::string out;
     if (format == "text") out = render_text(report);

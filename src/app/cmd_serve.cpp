@@ -116,6 +116,7 @@ int run_serve(const Args& args) {
     visible.add(AfterCommitDelivery::options("default: the [dispatch] import-deadline"));
     Config config;
     po::variables_map vm = parse_command_line(args, visible, {}, config);
+    use_store(config, "serve", args);
     if (vm.count("help")) {
         print_help(
             "autodns-notify serve [OPTIONS]",
@@ -174,10 +175,10 @@ int run_serve(const Args& args) {
     if (options.tls_cert.empty() != options.tls_key.empty()) {
         throw po::error("--tls-cert and --tls-key go together");
     }
-    options.store.path = config.db_path;
+    options.store.location = config.db_path;
     options.store.busy_timeout_ms = config.busy_timeout_ms;
     options.store.file_mode = config.db_mode;
-    options.store.durable = true;
+    options.store.durable_ack = true;
 
     // Handler delivery runs in a thread of its own, woken after each commit that stored
     // notifications and every 30 s for retries: the 200 to AutoDNS never waits for a handler.
@@ -240,7 +241,7 @@ int run_serve(const Args& args) {
         options.host.find(':') != std::string::npos ? "[" : "", options.host.c_str(),
         options.host.find(':') != std::string::npos ? "]" : "", port,
         options.path_token.empty() ? options.path.c_str() : (options.path + "/<token>").c_str(),
-        options.store.path.c_str(), allowed.c_str(),
+        redacted_location(options.store.location).c_str(), allowed.c_str(),
         options.auth_user.empty() ? "" : "; basic auth");
     if (const std::string file = setting(vm, config, "port-file", ""); !file.empty()) {
         const std::string tmp = file + ".tmp";

@@ -12,8 +12,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/net_commands.hpp"
 #include "core/errors.hpp"
 #include "handlers/config.hpp"
+#include "store/store.hpp"
 #include "util/text.hpp"
 
 namespace autodns {
@@ -201,8 +203,10 @@ std::string default_db_path() {
 
 po::options_description common_options() {
     po::options_description d("Common options");
-    d.add_options()("db", po::value<std::string>()->value_name("PATH"),
-                    "SQLite database (default: $AUTODNS_NOTIFY_DB, else "
+    d.add_options()("db", po::value<std::string>()->value_name("PATH|URI"),
+                    "the store: an SQLite file (PATH or sqlite:PATH) or a PostgreSQL "
+                    "connection URI (postgresql://...; the password from ~/.pgpass or "
+                    "$PGPASSWORD) (default: $AUTODNS_NOTIFY_DB, else "
                     "$XDG_STATE_HOME/autodns-notify/notify.sqlite, else "
                     "~/.local/state/autodns-notify/notify.sqlite)")(
         "db-mode", po::value<std::string>()->value_name("MODE"),
@@ -217,6 +221,19 @@ po::options_description common_options() {
         "verbose,v", "more diagnostics on stderr (repeat for more: -vv, -v -v, --verbose=2)")(
         "help,h", "show this help and exit");
     return d;
+}
+
+void use_store(const Config& config, const char* command, const std::vector<std::string>& args) {
+    if (std::string problem = store_location_problem(config.db_path); !problem.empty()) {
+        throw po::error("database " + redacted_location(config.db_path) + ": " + problem);
+    }
+    const StoreBackend backend = store_backend_of(config.db_path);
+    if (store_backend_linked(backend)) return;
+    exec_net_helper(command, args);  // returns only when it failed (and said why)
+    throw FatalError("database " + redacted_location(config.db_path) +
+                         ": the PostgreSQL backend is in autodns-notify-net, which could not "
+                         "be run",
+                     true);
 }
 
 po::options_description mail_options() {

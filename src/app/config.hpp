@@ -61,6 +61,14 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
                                      const po::positional_options_description& positional,
                                      Config& config);
 
+// For the commands that open the store, right after parse_command_line(): throws po::error
+// (exit status 64) when config.db_path is no location the store accepts
+// (store_location_problem()), and when its backend lives in the helper executable
+// autodns-notify-net (PostgreSQL: the mail filter never loads libpq) replaces this process
+// with `autodns-notify-net COMMAND ARGS...`. Throws FatalError(temporary) when that helper
+// cannot be run.
+void use_store(const Config& config, const char* command, const std::vector<std::string>& args);
+
 // The last value of "section.key" in the config file, or nullptr.
 const std::string* config_value(const Config& config, const std::string& key);
 

@@ -60,13 +60,14 @@ void AfterCommitDelivery::run(const std::vector<std::string>& keys) const noexce
         std::fprintf(stderr, "autodns-notify %s: %s\n", command_.c_str(), line.c_str());
     };
     try {
-        // A connection of its own without synchronous=FULL: a lost outbox update after a power
+        // A connection of its own without durable commits: a lost outbox update after a power
         // cut means a repeated delivery, which at-least-once allows; it saves two syncs a row.
         StoreOptions options;
-        options.path = db_path_;
+        options.location = db_path_;
         options.busy_timeout_ms = busy_timeout_ms_;
-        options.durable = false;
-        Store store(options);
+        options.durable_ack = false;
+        const std::unique_ptr<Store> owned_store = open_store(options);
+        Store& store = *owned_store;
         DispatchOptions dispatch;
         dispatch.only_keys = keys;
         dispatch.log = log;

@@ -1,39 +1,35 @@
 #include "core/ingest.hpp"
 
+#include <optional>
+
 namespace autodns {
 namespace {
 
 // Several parts of one mail gave notifications: each part's notifications are stored with the
 // payload they came from, all in one transaction (the caller's batch, or one of their own).
 IngestResult ingest_parts(Store& store, const Analysis& analysis, const Arrival& arrival) {
-    const bool own_batch = !store.in_batch();
-    if (own_batch) store.begin_batch();
+    std::optional<Store::Batch> own_batch;
+    if (!store.in_batch()) own_batch.emplace(store);  // rolled back unless committed
     IngestResult total;
-    try {
-        const auto& all = analysis.notifications;
-        const bool have_records = analysis.records.size() == all.size();
-        for (std::size_t part = 0; part <= analysis.more_parts.size(); ++part) {
-            const std::size_t first = part == 0 ? 0 : analysis.more_parts[part - 1].first;
-            const std::size_t end =
-                part < analysis.more_parts.size() ? analysis.more_parts[part].first : all.size();
-            if (first >= end || end > all.size()) continue;
-            const std::string& payload =
-                part == 0 ? analysis.payload : analysis.more_parts[part - 1].payload;
-            std::vector<Notification> some(all.begin() + first, all.begin() + end);
-            std::vector<std::string> records;
-            if (have_records)
-                records.assign(analysis.records.begin() + first, analysis.records.begin() + end);
-            IngestResult r =
-                store.ingest(some, arrival, payload, have_records ? &records : nullptr);
-            total.new_count += r.new_count;
-            total.duplicate_count += r.duplicate_count;
-            total.new_keys.insert(total.new_keys.end(), r.new_keys.begin(), r.new_keys.end());
-        }
-        if (own_batch) store.commit_batch();
-    } catch (...) {
-        if (own_batch) store.rollback_batch();
-        throw;
+    const auto& all = analysis.notifications;
+    const bool have_records = analysis.records.size() == all.size();
+    for (std::size_t part = 0; part <= analysis.more_parts.size(); ++part) {
+        const std::size_t first = part == 0 ? 0 : analysis.more_parts[part - 1].first;
+        const std::size_t end =
+            part < analysis.more_parts.size() ? analysis.more_parts[part].first : all.size();
+        if (first >= end || end > all.size()) continue;
+        const std::string& payload =
+            part == 0 ? analysis.payload : analysis.more_parts[part - 1].payload;
+        std::vector<Notification> some(all.begin() + first, all.begin() + end);
+        std::vector<std::string> records;
+        if (have_records)
+            records.assign(analysis.records.begin() + first, analysis.records.begin() + end);
+        IngestResult r = store.ingest(some, arrival, payload, have_records ? &records : nullptr);
+        total.new_count += r.new_count;
+        total.duplicate_count += r.duplicate_count;
+        total.new_keys.insert(total.new_keys.end(), r.new_keys.begin(), r.new_keys.end());
     }
+    if (own_batch) own_batch->commit();
     total.outcome = total.new_count > 0 ? IngestOutcome::stored : IngestOutcome::duplicate;
     return total;
 }

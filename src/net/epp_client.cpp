@@ -281,8 +281,8 @@ struct Step {
 class EppPoller {
   public:
     EppPoller(const PollOptions& o, PollTotals& totals)
-        : opt_(o), totals_(totals), tls_(make_tls_context(o)), store_(o.store) {
-        if (opt_.prepare_store) opt_.prepare_store(store_);
+        : opt_(o), totals_(totals), tls_(make_tls_context(o)), store_(open_store(o.store)) {
+        if (opt_.prepare_store) opt_.prepare_store(*store_);
         split_epp_url(opt_.url, host_, port_);
         display_ = "epp://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) +
                    ":" + port_;
@@ -388,7 +388,7 @@ class EppPoller {
         arrival.channel = Channel::poll;
         arrival.locator = display_ + "#" + std::to_string(*n.id);
         arrival.raw_sha256 = sha256_hex(raw);
-        const IngestReport report = record_input(store_, analysis, arrival, raw);
+        const IngestReport report = record_input(*store_, analysis, arrival, raw);
         // The commit above is durable: only now may the message be acked.
         totals_.stored += report.new_count;
         totals_.duplicates += report.duplicate_count;
@@ -430,12 +430,12 @@ class EppPoller {
     Step refuse(const std::string& raw, const std::string& reason) {
         const std::string sha = reply_fingerprint(raw);
         std::string kept = "already in quarantine";
-        if (!store_.seen_raw(sha)) {
+        if (!store_->seen_raw(sha)) {
             Arrival arrival;
             arrival.channel = Channel::poll;
             arrival.locator = display_;
             arrival.raw_sha256 = sha;
-            store_.quarantine(arrival, raw, reason);
+            store_->quarantine(arrival, raw, reason);
             ++totals_.quarantined;
             kept = "reply quarantined";
         }
@@ -445,7 +445,7 @@ class EppPoller {
     const PollOptions& opt_;
     PollTotals& totals_;
     std::unique_ptr<ssl::context> tls_;
-    Store store_;
+    std::unique_ptr<Store> store_;
     std::string host_;
     std::string port_;
     std::string display_;

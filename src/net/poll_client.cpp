@@ -58,8 +58,9 @@ struct Step {
 
 class Poller {
   public:
-    Poller(const PollOptions& o, PollTotals& totals) : opt_(o), totals_(totals), store_(o.store) {
-        if (opt_.prepare_store) opt_.prepare_store(store_);
+    Poller(const PollOptions& o, PollTotals& totals)
+        : opt_(o), totals_(totals), store_(open_store(o.store)) {
+        if (opt_.prepare_store) opt_.prepare_store(*store_);
         // "https://host:port/base/path" -> client "https://host:port", prefix "/base/path".
         const auto scheme_end = opt_.url.find("://");
         const auto path_start = scheme_end == std::string::npos
@@ -149,12 +150,12 @@ class Poller {
     Step refuse(const std::string& body, const std::string& reason) {
         const std::string sha = sha256_hex(body);
         std::string kept = "already in quarantine";
-        if (!store_.seen_raw(sha)) {
+        if (!store_->seen_raw(sha)) {
             Arrival arrival;
             arrival.channel = Channel::poll;
             arrival.locator = opt_.url + (opt_.protocol == PollProtocol::json ? "/poll" : "#0905");
             arrival.raw_sha256 = sha;
-            store_.quarantine(arrival, body, reason);
+            store_->quarantine(arrival, body, reason);
             ++totals_.quarantined;
             kept = "reply quarantined";
         }
@@ -177,7 +178,7 @@ class Poller {
             arrival.channel = Channel::poll;
             arrival.locator = locator(first);
             arrival.raw_sha256 = sha256_hex(got.body);
-            const IngestReport report = record_input(store_, analysis, arrival, got.body);
+            const IngestReport report = record_input(*store_, analysis, arrival, got.body);
             // The commit above is durable: only now may the messages be confirmed.
             totals_.stored += report.new_count;
             totals_.duplicates += report.duplicate_count;
@@ -225,7 +226,7 @@ class Poller {
   private:
     const PollOptions& opt_;
     PollTotals& totals_;
-    Store store_;
+    std::unique_ptr<Store> store_;
     std::string origin_;
     std::string prefix_;
     std::unique_ptr<httplib::Client> client_;

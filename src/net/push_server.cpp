@@ -33,7 +33,7 @@ class StorePool {
   public:
     StorePool(const StoreOptions& options, int size, const std::function<void(Store&)>& prepare) {
         for (int i = 0; i < (size < 1 ? 1 : size); ++i) {
-            stores_.push_back(std::make_unique<Store>(options));
+            stores_.push_back(open_store(options));
             if (prepare) prepare(*stores_.back());
             free_.push_back(stores_.back().get());
         }

@@ -1,7 +1,7 @@
 // The reconciliation report: what arrived by which channel, what fell back to mail, what
 // failed, what is still open, what was quarantined or dead-lettered (docs/report.md).
 //
-// build_report() turns the rows of one database snapshot (store/report_queries.hpp) into the
+// build_report() turns the rows of one database snapshot (store/report_rows.hpp) into the
 // report model; the renderers in render.hpp print it. Nothing here touches the database.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "store/report_queries.hpp"
+#include "store/report_rows.hpp"
 
 namespace autodns {
 

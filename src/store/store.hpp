@@ -1,10 +1,16 @@
-// The notification store: SQLite (WAL), dedup by key, receipts, quarantine, outbox.
+// The store contract: dedup by key, receipts, quarantine, outbox, report rows.
 //
-// This room is the only user of SQLiteCpp. Every write is one `BEGIN IMMEDIATE` transaction;
-// with `durable` set the connection runs `synchronous=FULL`, so a return from ingest() or
-// quarantine() means the data is on disk and the caller may acknowledge (exit 0, HTTP 200,
-// PUT /poll/{id}, Maildir move). A database that is locked past the busy timeout, read-only
-// or out of space raises FatalError with temporary() set; nothing is half-written then.
+// Two backends implement it (DESIGN §7): SQLite (store/sqlite/, the embedded default, one
+// machine) and PostgreSQL (store/postgres/, several hosts sharing one database). open_store()
+// picks one from a location string. The types here are plain values: no backend header leaks
+// out of its folder.
+//
+// Every write is one transaction (or joins the open Batch). A return from ingest() or
+// quarantine() with `durable_ack` set means the data is committed durably and the caller may
+// acknowledge (exit 0, HTTP 200, PUT /poll/{id}, Maildir move). A condition that may pass
+// (database locked past the wait, read-only, out of space, server down or unreachable, a
+// dropped connection, a serialization failure that kept recurring) raises FatalError with
+// temporary() set; nothing of that transaction is written then.
 #pragma once
 
 #include <cstddef>
@@ -14,23 +20,49 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/notification.hpp"
+#include "store/report_rows.hpp"
 
 namespace autodns {
 
-struct StoreOptions {
-    std::string path;             // SQLite file; created with file_mode, missing directories
-                                  // with file_mode plus x where it has r (setgid if g+w)
-    unsigned file_mode = 0600;    // exact mode of a new database file, not masked by the umask;
-                                  // SQLite gives the -wal and -shm files the same mode
-    int busy_timeout_ms = 10000;  // how long to wait for a lock before FatalError(temporary)
-    bool durable = true;          // synchronous=FULL (acknowledgement depends on the commit)
-    bool read_only = false;       // report: open without creating or migrating
-    int checkpoint_pages = 256;   // WAL size (pages) at which a commit checkpoints and truncates
-                                  // the WAL (docs/storage.md, "WAL kept between processes")
+// What the caller is about to do; each backend maps it to its own settings.
+enum class StoreWorkload {
+    standard,     // a long-lived process, or a short one of no particular kind
+    per_message,  // one short process per input (the mail filter): keep start-up cheap
+    bulk_load,    // import: large batches; catch up on housekeeping once at finish_bulk_load()
 };
+
+struct StoreOptions {
+    // Where the store is: a file path or "sqlite:PATH" (SQLite), or a libpq connection URI
+    // "postgresql://..." / "postgres://..." (PostgreSQL). See store_location_problem().
+    std::string location;
+    int busy_timeout_ms = 10000;  // how long to wait for a lock (or the server) before
+                                  // FatalError(temporary)
+    bool durable_ack = true;      // a commit is durable before it returns: an acknowledgement
+                                  // depends on it. False only where a lost commit merely
+                                  // repeats work (outbox updates: at-least-once allows it).
+    bool read_only = false;       // report, lookups: never create, migrate or write
+    StoreWorkload workload = StoreWorkload::standard;
+    unsigned file_mode = 0600;  // SQLite: exact mode of a new database file, not masked by the
+                                // umask (SQLite gives -wal and -shm the same mode); missing
+                                // directories get it plus x where it has r (setgid if g+w)
+};
+
+enum class StoreBackend { sqlite, postgres };
+
+// Empty when `location` names a store this program can open, else why not (an unknown
+// "scheme://", an empty string), naming the forms supported. Usage errors: the caller reports
+// them with exit status 64.
+std::string store_location_problem(const std::string& location);
+
+// The backend `location` selects. Call only when store_location_problem() is empty.
+StoreBackend store_backend_of(const std::string& location);
+
+// `location` without secrets, for messages: the password of a URI becomes "***".
+std::string redacted_location(const std::string& location);
 
 // One arrival of an input: a mail, a push body, a poll reply, a file.
 struct Arrival {
@@ -115,56 +147,75 @@ struct StoreCounts {
     std::int64_t outbox_dead = 0;
 };
 
+// A store connection. Not thread-safe: one per thread (the push receiver keeps a pool).
 class Store {
   public:
-    explicit Store(const StoreOptions& options);  // opens, creates and migrates
-    ~Store();
+    virtual ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    void set_outbox_router(OutboxRouter router);
+    StoreBackend backend() const { return backend_; }
+    // The location without its password, for messages ("database LOCATION: ...").
+    const std::string& location() const { return location_; }
+
+    // Decides which handlers want a new notification; their outbox rows are written in the
+    // same transaction. Empty (the default) means store-only.
+    void set_outbox_router(OutboxRouter router) { router_ = std::move(router); }
 
     // Records the notifications of one arrival: each new key is inserted with its record and
-    // the raw payload it came from, every one gets a receipt row, new ones get outbox rows.
-    // An empty list writes nothing. A notification without a key throws ItemError before
-    // anything is written. `records`, when given, holds record_to_json() of each notification
-    // made beforehand (import makes them in its worker threads); else ingest makes them.
-    IngestResult ingest(const std::vector<Notification>& notifications, const Arrival& arrival,
-                        const std::string& raw_payload,
-                        const std::vector<std::string>* records = nullptr);
+    // the raw payload it came from, every one gets a receipt row, new ones get outbox rows —
+    // all in one transaction. An empty list writes nothing. A notification without a key
+    // throws ItemError before anything is written. `records`, when given, holds
+    // record_to_json() of each notification made beforehand (import makes them in its worker
+    // threads); else ingest makes them.
+    virtual IngestResult ingest(const std::vector<Notification>& notifications,
+                                const Arrival& arrival, const std::string& raw_payload,
+                                const std::vector<std::string>* records = nullptr) = 0;
 
-    // Keeps the raw bytes of an input that is not (or not trusted as) a notification. `raw` is
-    // bound as it is, without a copy: it may be as large as the input limit.
-    void quarantine(const Arrival& arrival, std::string_view raw, const std::string& reason);
+    // Keeps the raw bytes of an input that is not (or not trusted as) a notification. `raw` may
+    // be as large as the input limit: backends bind it without a copy where they can.
+    virtual void quarantine(const Arrival& arrival, std::string_view raw,
+                            const std::string& reason) = 0;
 
     // True when an input with this raw fingerprint was already recorded (as receipt or
     // quarantine row): import skips it before parsing.
-    bool seen_raw(const std::string& raw_sha256);
+    virtual bool seen_raw(const std::string& raw_sha256) = 0;
 
-    // Copies the WAL into the database file and truncates the WAL now, whatever its size
-    // (import, which lets the WAL grow during the run, calls it at the end). Best effort:
-    // false when a reader or writer in another process kept it from finishing.
-    bool checkpoint();
+    // After a bulk load: leave the store compact for the next process (SQLite copies the WAL
+    // into the database and truncates it). Best effort: false when it could not finish now.
+    virtual bool finish_bulk_load() = 0;
 
-    // Batching for import: between begin_batch() and commit_batch() every ingest/quarantine
-    // joins one transaction. Without them each call commits on its own.
-    // After an exception inside a batch the whole batch has been rolled back and is over:
-    // rollback_batch() is then a no-op and commit_batch() throws FatalError. The destructor
-    // rolls back a batch that was neither committed nor rolled back.
-    void begin_batch();
-    void commit_batch();
-    void rollback_batch();
-    bool in_batch() const;
+    // A scoped batch: while it is open every ingest/quarantine/outbox call on this store joins
+    // one transaction, each call still returning its own outcome; commit() makes all of it
+    // durable at once, and a Batch destroyed without commit() rolls everything back. After an
+    // exception inside the batch the whole batch has been rolled back and is over: commit()
+    // then throws FatalError. One batch at a time per store.
+    class Batch {
+      public:
+        explicit Batch(Store& store);
+        ~Batch();
+        Batch(const Batch&) = delete;
+        Batch& operator=(const Batch&) = delete;
+        void commit();
+        bool open() const { return store_.in_batch(); }
 
-    // --- Outbox, for the dispatcher. Every call is one IMMEDIATE transaction (or joins the
-    // batch). `now` and the returned times are Unix seconds.
+      private:
+        Store& store_;
+        bool ended_ = false;
+    };
+    virtual bool in_batch() const = 0;
+
+    // --- Outbox, for the dispatcher. Each call is one transaction (or joins the batch). `now`
+    // and the returned times are Unix seconds.
 
     // Claims up to `limit` pending rows whose next_attempt_at <= now and whose lease is free
     // or expired (lease_until <= now), oldest first: sets lease_owner = owner,
     // lease_until = now + lease_seconds and counts the attempt. Rows come with their record.
-    // Two dispatchers never get the same row while a lease runs.
+    // Two dispatchers (on any host) never get the same row while a lease runs.
     std::vector<OutboxEntry> claim_outbox(const std::string& owner, int lease_seconds, int limit,
-                                          std::int64_t now);
+                                          std::int64_t now) {
+        return claim_outbox(owner, lease_seconds, limit, now, ClaimFilter{});
+    }
 
     // The same, restricted to rows of these handlers and of these keys (an empty list does not
     // restrict). Rows of other handlers are left alone: no lease, no attempt counted.
@@ -172,41 +223,67 @@ class Store {
         std::vector<std::string> handlers;
         std::vector<std::string> keys;
     };
-    std::vector<OutboxEntry> claim_outbox(const std::string& owner, int lease_seconds, int limit,
-                                          std::int64_t now, const ClaimFilter& filter);
+    virtual std::vector<OutboxEntry> claim_outbox(const std::string& owner, int lease_seconds,
+                                                  int limit, std::int64_t now,
+                                                  const ClaimFilter& filter) = 0;
 
     // Marks a claimed row done. False (and nothing changes) when `owner` no longer holds it:
     // the lease ran out and another owner claimed the row, or it is not pending any more.
-    bool complete_outbox(std::int64_t rowid, const std::string& owner);
+    virtual bool complete_outbox(std::int64_t rowid, const std::string& owner) = 0;
 
     // Records a failed attempt: releases the lease, keeps `error`, and either schedules the
     // next attempt at `next_attempt_at` or, with `dead`, gives up. False as for complete.
-    bool fail_outbox(std::int64_t rowid, const std::string& owner, const std::string& error,
-                     std::int64_t next_attempt_at, bool dead);
+    virtual bool fail_outbox(std::int64_t rowid, const std::string& owner, const std::string& error,
+                             std::int64_t next_attempt_at, bool dead) = 0;
 
     // Rows in `state`, oldest first, at most `limit` (no record_json).
-    std::vector<OutboxEntry> list_outbox(OutboxState state, std::size_t limit = 1000);
+    virtual std::vector<OutboxEntry> list_outbox(OutboxState state, std::size_t limit = 1000) = 0;
 
     // Makes every dead row pending again, due now, with attempts reset. Returns how many.
-    std::int64_t retry_dead();
+    virtual std::int64_t retry_dead() = 0;
 
     // --- Queries (reports, tests, tools).
 
-    std::optional<StoredNotification> find_notification(const std::string& key);
-    std::vector<Receipt> receipts_for(const std::string& key);               // oldest first
-    std::vector<QuarantineEntry> list_quarantine(std::size_t limit = 1000);  // oldest first
-    StoreCounts counts();
+    virtual std::optional<StoredNotification> find_notification(const std::string& key) = 0;
+    virtual std::vector<Receipt> receipts_for(const std::string& key) = 0;  // oldest first
+    virtual std::vector<QuarantineEntry> list_quarantine(std::size_t limit = 1000) = 0;
+    virtual StoreCounts counts() = 0;
 
-    // PRAGMA user_version of the open database, and the one this program migrates to.
-    int schema_version();
-    static int latest_schema_version();
+    // Every section of the reconciliation report, read from one snapshot (report_rows.hpp).
+    virtual ReportRows report_rows(const ReportWindow& window) = 0;
 
-    const std::string& path() const;
+    // The schema version of the open database, and the one this backend migrates to.
+    virtual int schema_version() = 0;
+    virtual int latest_schema_version() const = 0;
 
-    class Impl;
+  protected:
+    Store(StoreBackend backend, std::string location)
+        : backend_(backend), location_(std::move(location)) {}
+    const OutboxRouter& router() const { return router_; }
+
+    // The Batch's steps. begin_batch() throws FatalError when a batch is open already;
+    // rollback_batch() is a no-op when none is.
+    virtual void begin_batch() = 0;
+    virtual void commit_batch() = 0;
+    virtual void rollback_batch() noexcept = 0;
 
   private:
-    std::unique_ptr<Impl> impl_;
+    StoreBackend backend_;
+    std::string location_;
+    OutboxRouter router_;
 };
+
+// Opens (creating and migrating unless read_only) the store `options.location` names.
+// Throws FatalError: not temporary for a location store_location_problem() rejects, a schema
+// this program does not know or a backend not built into this executable (see
+// store_backend_linked()); temporary for conditions that may pass.
+std::unique_ptr<Store> open_store(const StoreOptions& options);
+
+// PostgreSQL lives in its own library (store/postgres/) that the mail filter executable does
+// not link, so that it never loads libpq; executables that link it call
+// register_postgres_backend() once at start (store/postgres/postgres_store.hpp).
+using StoreOpener = std::unique_ptr<Store> (*)(const StoreOptions& options);
+void register_store_backend(StoreBackend backend, StoreOpener opener);
+bool store_backend_linked(StoreBackend backend);
 
 }  // namespace autodns

@@ -36,8 +36,8 @@ MUTANTS = [
         "name": "mail-not-durable",
         "promise": "mail never exits 0 before the commit is durable (docs/mail-ingest.md)",
         "files": "src/app/cmd_mail.cpp",
-        "find": "options.durable = true;",
-        "replace": "options.durable = false;",
+        "find": "options.durable_ack = true;",
+        "replace": "options.durable_ack = false;",
         "tests": PROMISES,
         "env": {"PROMISES": "durable-mail"},
         "targets": BIN,
@@ -46,8 +46,8 @@ MUTANTS = [
         "name": "import-not-durable",
         "promise": "--mark-seen moves a mail only after a durable commit (README, docs/user-guide.md)",
         "files": "src/app/cmd_import.cpp",
-        "find": "options.durable = true;",
-        "replace": "options.durable = false;",
+        "find": "options.durable_ack = true;",
+        "replace": "options.durable_ack = false;",
         "tests": PROMISES,
         "env": {"PROMISES": "durable-import"},
         "targets": BIN,
@@ -56,10 +56,7 @@ MUTANTS = [
         "name": "import-mark-before-commit",
         "promise": "--mark-seen moves new/ -> cur/ only after the commit (docs/user-guide.md)",
         "files": "src/app/cmd_import.cpp",
-        "find": """            store.commit_batch();
-        } catch (...) {
-            store.rollback_batch();
-            throw;
+        "find": """            batch.commit();
         }
         if (mark) {
             for (const Item& item : chunk) {
@@ -77,10 +74,7 @@ MUTANTS = [
                     }
                 }
             }
-            store.commit_batch();
-        } catch (...) {
-            store.rollback_batch();
-            throw;
+            batch.commit();
         }""",
         "tests": PROMISES,
         "env": {"PROMISES": "full-import"},
@@ -90,8 +84,8 @@ MUTANTS = [
         "name": "poll-store-error-swallowed",
         "promise": "poll never confirms what it did not store (docs/poll.md)",
         "files": "src/net/poll_client.cpp",
-        "find": "const IngestReport report = record_input(store_, analysis, arrival, got.body);",
-        "replace": "IngestReport report;\n            try { report = record_input(store_, analysis, "
+        "find": "const IngestReport report = record_input(*store_, analysis, arrival, got.body);",
+        "replace": "IngestReport report;\n            try { report = record_input(*store_, analysis, "
                    "arrival, got.body); } catch (const FatalError&) {}",
         "tests": PROMISES,
         "env": {"PROMISES": "full-poll"},

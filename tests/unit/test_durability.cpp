@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/notification.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 #include "temp_dir.hpp"
 
@@ -77,9 +78,9 @@ TEST_CASE("durability: a durable store runs synchronous=FULL in WAL mode", "[dur
     TempDir dir;
     ConnectionWatch watch;
     StoreOptions options;
-    options.path = dir / "notify.sqlite";
-    options.durable = true;
-    Store store(options);
+    options.location = dir / "notify.sqlite";
+    options.durable_ack = true;
+    SqliteStore store(options);
     const std::vector<sqlite3*> connections = watch.on("notify.sqlite");
     REQUIRE_FALSE(connections.empty());
     for (sqlite3* db : connections) {
@@ -96,16 +97,16 @@ TEST_CASE("durability: a durable store runs synchronous=FULL in WAL mode", "[dur
 
 TEST_CASE("durability: the default store options are durable", "[durability]") {
     // Every caller that acknowledges relies on this default (mail, serve, poll, import).
-    CHECK(StoreOptions{}.durable);
+    CHECK(StoreOptions{}.durable_ack);
 }
 
 TEST_CASE("durability: a store that is not durable runs synchronous=NORMAL", "[durability]") {
     TempDir dir;
     ConnectionWatch watch;
     StoreOptions options;
-    options.path = dir / "bulk.sqlite";
-    options.durable = false;
-    Store store(options);
+    options.location = dir / "bulk.sqlite";
+    options.durable_ack = false;
+    SqliteStore store(options);
     const std::vector<sqlite3*> connections = watch.on("bulk.sqlite");
     REQUIRE_FALSE(connections.empty());
     for (sqlite3* db : connections) CHECK(pragma(db, "synchronous") == "1");  // NORMAL

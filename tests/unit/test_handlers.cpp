@@ -300,9 +300,10 @@ TEST_CASE("handlers: backoff doubles per attempt up to the cap, with at most 10 
 TEST_CASE("handlers: claims can be restricted to handlers and keys", "[handlers][store]") {
     TempDir dir;
     StoreOptions options;
-    options.path = dir / "db.sqlite";
-    options.durable = false;
-    Store store(options);
+    options.location = dir / "db.sqlite";
+    options.durable_ack = false;
+    auto owned = open_store(options);
+    Store& store = *owned;
     store.set_outbox_router([](const Notification&) { return std::vector<std::string>{"a", "b"}; });
     Arrival arrival;
     store.ingest({make_record(1, "notify", "transfer_start", "notify", "N1")}, arrival, "1");
@@ -348,9 +349,10 @@ TEST_CASE("handlers: the dispatcher delivers, retries and dead-letters", "[handl
     };
     const Handlers handlers = load_handlers(sections, "");
     StoreOptions options;
-    options.path = dir / "db.sqlite";
-    options.durable = false;
-    Store store(options);
+    options.location = dir / "db.sqlite";
+    options.durable_ack = false;
+    auto owned = open_store(options);
+    Store& store = *owned;
     store.set_outbox_router(make_outbox_router(handlers));
     Arrival arrival;
     const Notification transfer = make_record(10, "notify", "transfer_start", "notify", "N1");

@@ -254,8 +254,9 @@ TEST_CASE("pipeline: each part's notifications are stored with that part, a rece
           "[pipeline][mail][store]") {
     TempDir dir;
     StoreOptions options;
-    options.path = dir / "n.sqlite";
-    Store store(options);
+    options.location = dir / "n.sqlite";
+    const std::unique_ptr<Store> owned = open_store(options);
+    Store& store = *owned;
     const std::string raw = sample("mail/messy/two-json-attachments-two-ids.eml");
     Analysis a = analyze_mail(raw, MailPolicy{}, MimeLimits{});
     Arrival arrival;

@@ -1,6 +1,7 @@
 // The report over a store filled through the Store API with fixed arrival times: channel
 // counts, duplicates, fallback classes and delays, open jobs, errors, window edges, renderers.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -8,7 +9,6 @@
 #include "core/notification.hpp"
 #include "report/render.hpp"
 #include "report/report.hpp"
-#include "store/report_queries.hpp"
 #include "store/store.hpp"
 #include "temp_dir.hpp"
 #include "util/time.hpp"
@@ -61,8 +61,10 @@ void arrive(Store& store, const Notification& n, Channel channel, std::int64_t w
 }
 
 Report load(const std::string& db, std::int64_t since, std::int64_t until, std::size_t limit = 50) {
-    ReportQueryOptions q;
-    q.path = db;
+    StoreOptions so;
+    so.location = db;
+    so.read_only = true;
+    ReportWindow q;
     q.since = at(since);
     q.until = at(until);
     ReportOptions o;
@@ -70,7 +72,7 @@ Report load(const std::string& db, std::int64_t since, std::int64_t until, std::
     o.until = until;
     o.generated_at = until;
     o.list_limit = limit;
-    return build_report(load_report_rows(q), o);
+    return build_report(open_store(so)->report_rows(q), o);
 }
 
 const FallbackRow* find(const Report& r, std::int64_t id) {
@@ -86,9 +88,10 @@ TEST_CASE("report: channels, duplicates and fallback classes from fixed arrival 
     const std::string db = dir / "notify.sqlite";
     {
         StoreOptions o;
-        o.path = db;
-        o.durable = false;
-        Store store(o);
+        o.location = db;
+        o.durable_ack = false;
+        auto owned = open_store(o);
+        Store& store = *owned;
         // Mail only, 30 h after the message: AutoDNS's fallback.
         arrive(store, note(1, t0 - 30 * hour), Channel::mail, t0);
         // Mail only, 10 minutes after: ordinary mail delivery.
@@ -156,7 +159,8 @@ TEST_CASE("report: open jobs close by job id or, without one, by object and type
     TempDir dir;
     const std::string db = dir / "notify.sqlite";
     {
-        Store store(StoreOptions{db});
+        auto owned = open_store(StoreOptions{db});
+        Store& store = *owned;
         arrive(store, job(10, t0 - 5 * hour, "notify", std::int64_t{500}, "a.example"),
                Channel::poll, t0 - 5 * hour);
         arrive(store, job(11, t0 - 4 * hour, "success", std::int64_t{500}, "a.example"),
@@ -190,7 +194,8 @@ TEST_CASE("report: renderers agree on the figures") {
     TempDir dir;
     const std::string db = dir / "notify.sqlite";
     {
-        Store store(StoreOptions{db});
+        auto owned = open_store(StoreOptions{db});
+        Store& store = *owned;
         arrive(store, note(1, t0 - 30 * hour, "transfer_start", "x<y>.example"), Channel::mail, t0);
         Arrival a;
         a.channel = Channel::mail;
@@ -219,17 +224,17 @@ TEST_CASE("report: renderers agree on the figures") {
 
 TEST_CASE("report: a missing database is an error naming it, and is not created") {
     TempDir dir;
-    ReportQueryOptions q;
-    q.path = dir / "none.sqlite";
-    q.since = at(0);
-    q.until = at(t0);
+    StoreOptions so;
+    so.location = dir / "none.sqlite";
+    so.read_only = true;
     try {
-        load_report_rows(q);
+        open_store(so)->report_rows(ReportWindow{at(0), at(t0)});
         FAIL("no error");
     } catch (const FatalError& e) {
-        CHECK(std::string(e.what()).find(q.path) != std::string::npos);
+        CHECK(std::string(e.what()).find(so.location) != std::string::npos);
         CHECK_FALSE(e.temporary());
     }
+    CHECK_FALSE(std::filesystem::exists(so.location));
 }
 
 TEST_CASE("report: time arguments") {

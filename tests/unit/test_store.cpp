@@ -24,13 +24,18 @@
 #include "core/errors.hpp"
 #include "core/notification.hpp"
 #include "core/record_json.hpp"
+#include "store/sqlite/schema.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
-#include "util/prefault.hpp"
 
 using namespace autodns;
 namespace fs = std::filesystem;
 
 namespace {
+
+int sqlite_latest_version() {
+    return sqlite_sql::latest_version;
+}
 
 class TempDir {
   public:
@@ -78,7 +83,7 @@ Arrival make_arrival(Channel channel, const std::string& locator, const std::str
 
 StoreOptions options_for(const std::string& path, int busy_timeout_ms = 10000) {
     StoreOptions o;
-    o.path = path;
+    o.location = path;
     o.busy_timeout_ms = busy_timeout_ms;
     return o;
 }
@@ -223,7 +228,7 @@ int file_mode(const std::string& path) {
 TEST_CASE("store: the same key by mail, push and poll is one notification, three receipts",
           "[store]") {
     TempDir dir;
-    Store store(options_for(dir.file("n.sqlite")));
+    SqliteStore store(options_for(dir.file("n.sqlite")));
     Notification n = make_notification(1005491836);
     const std::string mail_raw = std::string("From: x\r\n\r\nbody\0with NUL", 24);
 
@@ -293,7 +298,7 @@ TEST_CASE("store: the same key by mail, push and poll is one notification, three
 
 TEST_CASE("store: keys without an id dedup across formats", "[store]") {
     TempDir dir;
-    Store store(options_for(dir.file("n.sqlite")));
+    SqliteStore store(options_for(dir.file("n.sqlite")));
     Notification a;
     a.kind = "notify";
     a.type = "zone_deleted";
@@ -314,7 +319,7 @@ TEST_CASE("store: keys without an id dedup across formats", "[store]") {
 
 TEST_CASE("store: outbox rows only for new notifications and routed handlers", "[store]") {
     TempDir dir;
-    Store store(options_for(dir.file("o.sqlite")));
+    SqliteStore store(options_for(dir.file("o.sqlite")));
     int router_calls = 0;
     store.set_outbox_router([&](const Notification& n) {
         ++router_calls;
@@ -354,30 +359,34 @@ TEST_CASE("store: outbox rows only for new notifications and routed handlers", "
 TEST_CASE("store: a batch commits together and a rollback leaves nothing", "[store]") {
     TempDir dir;
     const std::string path = dir.file("b.sqlite");
-    Store store(options_for(path));
+    SqliteStore store(options_for(path));
     store.set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });
     RawDb other(path);
 
-    store.begin_batch();
-    CHECK(store.in_batch());
-    for (int i = 1; i <= 3; ++i) {
-        store.ingest({make_notification(i)}, make_arrival(Channel::file, "f" + std::to_string(i)),
-                     "raw");
+    {
+        Store::Batch batch(store);
+        CHECK(store.in_batch());
+        CHECK(batch.open());
+        for (int i = 1; i <= 3; ++i) {
+            store.ingest({make_notification(i)},
+                         make_arrival(Channel::file, "f" + std::to_string(i)), "raw");
+        }
+        store.quarantine(make_arrival(Channel::file, "q"), "junk", "not a notification");
+        CHECK(store.counts().notifications == 3);  // the batch sees its own rows
+        CHECK(other.scalar("SELECT count(*) FROM notifications") == 0);  // nobody else yet
+        batch.commit();
+        CHECK_FALSE(store.in_batch());
     }
-    store.quarantine(make_arrival(Channel::file, "q"), "junk", "not a notification");
-    CHECK(store.counts().notifications == 3);                        // the batch sees its own rows
-    CHECK(other.scalar("SELECT count(*) FROM notifications") == 0);  // nobody else does yet
-    store.commit_batch();
-    CHECK_FALSE(store.in_batch());
     CHECK(other.scalar("SELECT count(*) FROM notifications") == 3);
     CHECK(other.scalar("SELECT count(*) FROM quarantine") == 1);
     CHECK(other.scalar("SELECT count(*) FROM outbox") == 3);
 
-    store.begin_batch();
-    store.ingest({make_notification(4)}, make_arrival(Channel::file, "f4"), "raw");
-    store.ingest({make_notification(1)}, make_arrival(Channel::file, "f1 again"), "raw");
-    store.quarantine(make_arrival(Channel::file, "q2"), "junk", "bad");
-    store.rollback_batch();
+    {
+        Store::Batch batch(store);  // left without commit(): rolled back
+        store.ingest({make_notification(4)}, make_arrival(Channel::file, "f4"), "raw");
+        store.ingest({make_notification(1)}, make_arrival(Channel::file, "f1 again"), "raw");
+        store.quarantine(make_arrival(Channel::file, "q2"), "junk", "bad");
+    }
     CHECK_FALSE(store.in_batch());
     StoreCounts c = store.counts();
     CHECK(c.notifications == 3);
@@ -387,32 +396,37 @@ TEST_CASE("store: a batch commits together and a rollback leaves nothing", "[sto
     CHECK_FALSE(store.find_notification(make_notification(4).key));
 
     // An exception inside a batch rolls back the whole batch and ends it.
-    store.begin_batch();
-    store.ingest({make_notification(5)}, make_arrival(Channel::file, "f5"), "raw");
-    store.set_outbox_router([](const Notification& n) -> std::vector<std::string> {
-        if (n.id == 6) throw std::runtime_error("router failed");
-        return {"h"};
-    });
-    CHECK_THROWS_AS(store.ingest({make_notification(6)}, make_arrival(Channel::file, "f6"), "raw"),
-                    std::runtime_error);
-    CHECK_FALSE(store.in_batch());
-    CHECK_THROWS_AS(store.commit_batch(), FatalError);
-    CHECK_NOTHROW(store.rollback_batch());
+    {
+        Store::Batch batch(store);
+        store.ingest({make_notification(5)}, make_arrival(Channel::file, "f5"), "raw");
+        store.set_outbox_router([](const Notification& n) -> std::vector<std::string> {
+            if (n.id == 6) throw std::runtime_error("router failed");
+            return {"h"};
+        });
+        CHECK_THROWS_AS(
+            store.ingest({make_notification(6)}, make_arrival(Channel::file, "f6"), "raw"),
+            std::runtime_error);
+        CHECK_FALSE(store.in_batch());
+        CHECK_FALSE(batch.open());
+        CHECK_THROWS_AS(batch.commit(), FatalError);
+    }
     CHECK(store.counts().notifications == 3);
     CHECK_FALSE(store.find_notification(make_notification(5).key));
 
     // A batch left open is rolled back when the store goes away.
     {
-        Store scoped(options_for(path));
-        scoped.begin_batch();
-        scoped.ingest({make_notification(7)}, make_arrival(Channel::file, "f7"), "raw");
+        auto scoped = std::make_unique<SqliteStore>(options_for(path));
+        auto* batch = new Store::Batch(*scoped);  // never destroyed: the store's close rolls back
+        scoped->ingest({make_notification(7)}, make_arrival(Channel::file, "f7"), "raw");
+        scoped.reset();
+        (void)batch;
     }
     CHECK(other.scalar("SELECT count(*) FROM notifications") == 3);
 }
 
 TEST_CASE("store: a failure in the middle of an ingest writes nothing", "[store]") {
     TempDir dir;
-    Store store(options_for(dir.file("r.sqlite")));
+    SqliteStore store(options_for(dir.file("r.sqlite")));
     store.set_outbox_router([](const Notification& n) -> std::vector<std::string> {
         if (n.id == 2) throw FatalError("handler table unreadable", false);
         return {"jsonl"};
@@ -433,7 +447,7 @@ TEST_CASE("store: a failure in the middle of an ingest writes nothing", "[store]
 
 TEST_CASE("store: seen_raw finds receipts and quarantine rows by fingerprint", "[store]") {
     TempDir dir;
-    Store store(options_for(dir.file("s.sqlite")));
+    SqliteStore store(options_for(dir.file("s.sqlite")));
     const std::string mail = "a mail", junk = "junk mail";
     CHECK_FALSE(store.seen_raw(sha256_hex(mail)));
     CHECK_FALSE(store.seen_raw(""));
@@ -453,12 +467,12 @@ TEST_CASE("store: quarantine keeps the exact raw bytes", "[store]") {
     std::string raw("head\0\0tail\r\n\xff\xfe\x80", 15);
     for (int i = 0; i < 70000; ++i) raw.push_back(char(i * 7));  // large, every byte value
     {
-        Store store(options_for(path));
+        SqliteStore store(options_for(path));
         Arrival a = make_arrival(Channel::mail, "maildir/new/1", raw);
         store.quarantine(a, raw, "not a notification");
         store.quarantine(make_arrival(Channel::push, "10.0.0.2"), std::string(), "empty body");
     }
-    Store store(options_for(path));  // read back through a new connection
+    SqliteStore store(options_for(path));  // read back through a new connection
     std::vector<QuarantineEntry> rows = store.list_quarantine();
     REQUIRE(rows.size() == 2);
     CHECK(rows[0].raw.size() == raw.size());
@@ -478,15 +492,15 @@ TEST_CASE("store: quarantine keeps the exact raw bytes", "[store]") {
 TEST_CASE("store: migrations run once and a newer schema is refused", "[store]") {
     TempDir dir;
     const std::string path = dir.file("m.sqlite");
-    REQUIRE(Store::latest_schema_version() >= 1);
+    REQUIRE(sqlite_latest_version() >= 1);
     {
-        Store store(options_for(path));
-        CHECK(store.schema_version() == Store::latest_schema_version());
+        SqliteStore store(options_for(path));
+        CHECK(store.schema_version() == sqlite_latest_version());
         store.ingest({make_notification(1)}, make_arrival(Channel::mail, "m"), "raw");
     }
     {
         RawDb raw(path);
-        CHECK(raw.scalar("PRAGMA user_version") == Store::latest_schema_version());
+        CHECK(raw.scalar("PRAGMA user_version") == sqlite_latest_version());
         for (const char* table : {"notifications", "receipts", "quarantine", "outbox"}) {
             CHECK(raw.scalar(std::string("SELECT count(*) FROM sqlite_schema WHERE type = "
                                          "'table' AND name = '") +
@@ -501,16 +515,16 @@ TEST_CASE("store: migrations run once and a newer schema is refused", "[store]")
     {
         // Reopening finds the latest version and runs nothing again (re-running the first step
         // would fail on the existing tables); the data is still there.
-        Store store(options_for(path));
-        CHECK(store.schema_version() == Store::latest_schema_version());
+        SqliteStore store(options_for(path));
+        CHECK(store.schema_version() == sqlite_latest_version());
         CHECK(store.counts().notifications == 1);
     }
     {
         RawDb raw(path);
-        raw.exec("PRAGMA user_version = " + std::to_string(Store::latest_schema_version() + 1));
+        raw.exec("PRAGMA user_version = " + std::to_string(sqlite_latest_version() + 1));
     }
     try {
-        Store store(options_for(path));
+        SqliteStore store(options_for(path));
         FAIL("a newer schema was accepted");
     } catch (const FatalError& e) {
         CHECK_FALSE(e.temporary());
@@ -528,7 +542,7 @@ TEST_CASE("store: migrations run once and a newer schema is refused", "[store]")
         std::fclose(f);
     }
     try {
-        Store store(options_for(junk));
+        SqliteStore store(options_for(junk));
         FAIL("a non-database file was accepted");
     } catch (const FatalError& e) {
         CHECK_FALSE(e.temporary());
@@ -541,13 +555,13 @@ TEST_CASE("store: read-only opening neither creates nor migrates", "[store]") {
     const std::string path = dir.file("ro.sqlite");
     StoreOptions ro = options_for(path);
     ro.read_only = true;
-    CHECK_THROWS_AS(Store(ro), FatalError);
+    CHECK_THROWS_AS(SqliteStore(ro), FatalError);
     CHECK_FALSE(fs::exists(path));
     {
-        Store store(options_for(path));
+        SqliteStore store(options_for(path));
         store.ingest({make_notification(1)}, make_arrival(Channel::mail, "m"), "raw");
     }
-    Store reader(ro);
+    SqliteStore reader(ro);
     CHECK(reader.counts().notifications == 1);
     CHECK(reader.find_notification("id:1"));
 }
@@ -556,7 +570,7 @@ TEST_CASE("store: new files are private and the WAL is kept between processes", 
     TempDir dir;
     const std::string path = dir.path() + "/a/b/notify.sqlite";
     {
-        Store store(options_for(path));
+        SqliteStore store(options_for(path));
         store.ingest({make_notification(1)}, make_arrival(Channel::mail, "m"), "raw");
     }
     CHECK(file_mode(dir.path() + "/a") == 0700);
@@ -574,10 +588,10 @@ TEST_CASE("store: the WAL is checkpointed and truncated once it is large", "[sto
     TempDir dir;
     const std::string path = dir.file("w.sqlite");
     StoreOptions o = options_for(path);
-    o.checkpoint_pages = 50;
+    const SqliteTuning tuning{50};
     std::uintmax_t largest = 0;
     for (int i = 0; i < 60; ++i) {
-        Store store(o);  // one process-like open per arrival
+        SqliteStore store(o, tuning);  // one process-like open per arrival
         store.ingest({make_notification(i)}, make_arrival(Channel::mail, "m"),
                      std::string(6000, char('a' + i % 26)));
         largest = std::max(largest, fs::file_size(path + "-wal"));
@@ -585,7 +599,7 @@ TEST_CASE("store: the WAL is checkpointed and truncated once it is large", "[sto
     // Without checkpoints 60 arrivals of several pages each would far exceed 50 pages.
     CHECK(largest < std::uintmax_t(2 * 50 * 4120));
     CHECK(fs::file_size(path) > std::uintmax_t(60 * 6000));  // the data reached the database
-    Store store(o);
+    SqliteStore store(o, tuning);
     CHECK(store.counts().notifications == 60);
 }
 
@@ -593,8 +607,7 @@ TEST_CASE("store: checkpoint() empties a large WAL at once", "[store]") {
     TempDir dir;
     const std::string path = dir.file("c.sqlite");
     StoreOptions o = options_for(path);
-    o.checkpoint_pages = 1 << 20;  // as import: never by itself
-    Store store(o);
+    SqliteStore store(o, SqliteTuning{1 << 20});  // never by itself
     for (int i = 0; i < 40; ++i) {
         store.ingest({make_notification(i)}, make_arrival(Channel::mail, "m"),
                      std::string(6000, char('a' + i % 26)));
@@ -606,16 +619,16 @@ TEST_CASE("store: checkpoint() empties a large WAL at once", "[store]") {
     RawDb raw(path);
     CHECK(raw.scalar("SELECT count(*) FROM notifications") == 40);
     // Not inside a batch: the batch's uncommitted pages must not be copied.
-    store.begin_batch();
+    Store::Batch batch(store);
     store.ingest({make_notification(100)}, make_arrival(Channel::mail, "m"), "x");
     CHECK_FALSE(store.checkpoint());
-    store.commit_batch();
+    batch.commit();
 }
 
 TEST_CASE("store: ingest stores the records it is given, else makes them", "[store]") {
     TempDir dir;
     const std::string path = dir.file("r.sqlite");
-    Store store(options_for(path));
+    SqliteStore store(options_for(path));
     const Notification a = make_notification(1), b = make_notification(2);
     const std::vector<std::string> prepared = {record_to_json(a)};
     store.ingest({a}, make_arrival(Channel::mail, "m"), "raw", &prepared);
@@ -631,7 +644,7 @@ TEST_CASE("store: a database locked past the busy timeout fails temporarily, wri
           "[store]") {
     TempDir dir;
     const std::string path = dir.file("l.sqlite");
-    { Store create(options_for(path)); }
+    { SqliteStore create(options_for(path)); }
 
     // Another process takes the write lock and holds it until told to let go.
     int go[2];
@@ -658,7 +671,7 @@ TEST_CASE("store: a database locked past the busy timeout fails temporarily, wri
     REQUIRE(::read(locked_fd, &signal_byte, 1) == 1);
     REQUIRE(signal_byte == 'L');
 
-    Store store(options_for(path, 200));
+    SqliteStore store(options_for(path, 200));
     Notification n = make_notification(42);
     auto started = std::chrono::steady_clock::now();
     try {
@@ -671,7 +684,7 @@ TEST_CASE("store: a database locked past the busy timeout fails temporarily, wri
     }
     auto waited = std::chrono::steady_clock::now() - started;
     CHECK(waited >= std::chrono::milliseconds(150));  // it did wait for the lock
-    CHECK_THROWS_AS(store.begin_batch(), FatalError);
+    CHECK_THROWS_AS(Store::Batch(store), FatalError);
     CHECK_FALSE(store.in_batch());
     try {
         store.quarantine(make_arrival(Channel::mail, "q"), "junk", "bad");
@@ -703,7 +716,7 @@ TEST_CASE("store: a read-only database or directory fails temporarily", "[store]
     REQUIRE(::mkdir(own_dir.c_str(), 0755) == 0);
     const std::string path = own_dir + "/ro.sqlite";
     {
-        Store store(options_for(path));
+        SqliteStore store(options_for(path));
         store.ingest({make_notification(1)}, make_arrival(Channel::mail, "m"), "raw");
     }
     if (root) {
@@ -715,7 +728,7 @@ TEST_CASE("store: a read-only database or directory fails temporarily", "[store]
     // First prove that the unprivileged user can write here at all ...
     ChildResult writable = run_child([&](int out_fd) {
         if (!drop_root()) return int(child_cannot_drop);
-        Store store(options_for(path, 500));
+        SqliteStore store(options_for(path, 500));
         IngestResult r =
             store.ingest({make_notification(2)}, make_arrival(Channel::mail, "m2"), "raw");
         write_text(out_fd, std::to_string(r.new_count));
@@ -734,7 +747,7 @@ TEST_CASE("store: a read-only database or directory fails temporarily", "[store]
             if (!drop_root()) return int(child_cannot_drop);
             return expect_fatal(
                 [&] {
-                    Store store(options_for(path, 500));
+                    SqliteStore store(options_for(path, 500));
                     store.ingest({make_notification(3)}, make_arrival(Channel::mail, "m3"), "raw");
                 },
                 out_fd);
@@ -744,7 +757,7 @@ TEST_CASE("store: a read-only database or directory fails temporarily", "[store]
         CHECK(r.output.find("read-only") != std::string::npos);
         CHECK(r.output.find(path) != std::string::npos);
         REQUIRE(::chmod(path.c_str(), 0600) == 0);
-        Store check(options_for(path));
+        SqliteStore check(options_for(path));
         CHECK(check.counts().notifications == 2);
     }
     SECTION("a new database in a directory the user cannot write") {
@@ -754,7 +767,7 @@ TEST_CASE("store: a read-only database or directory fails temporarily", "[store]
         const std::string new_path = locked_dir + "/new.sqlite";
         ChildResult r = run_child([&](int out_fd) {
             if (!drop_root()) return int(child_cannot_drop);
-            return expect_fatal([&] { Store store(options_for(new_path, 500)); }, out_fd);
+            return expect_fatal([&] { SqliteStore store(options_for(new_path, 500)); }, out_fd);
         });
         INFO(r.output);
         CHECK(r.status == child_temporary);
@@ -781,7 +794,7 @@ TEST_CASE("store: a read-only database or directory fails temporarily", "[store]
         }
         ChildResult r = run_child([&](int out_fd) {
             if (!drop_root()) return int(child_cannot_drop);
-            return expect_fatal([&] { Store store(options_for(plain, 500)); }, out_fd);
+            return expect_fatal([&] { SqliteStore store(options_for(plain, 500)); }, out_fd);
         });
         INFO(r.output);
         CHECK(r.status == child_temporary);
@@ -793,7 +806,7 @@ TEST_CASE("store: a read-only database or directory fails temporarily", "[store]
 TEST_CASE("store: running out of file space fails temporarily and writes nothing", "[store]") {
     TempDir dir;
     const std::string path = dir.file("full.sqlite");
-    { Store create(options_for(path)); }
+    { SqliteStore create(options_for(path)); }
     ChildResult r = run_child([&](int out_fd) {
         ::signal(SIGXFSZ, SIG_IGN);
         struct rlimit limit {};
@@ -801,7 +814,7 @@ TEST_CASE("store: running out of file space fails temporarily and writes nothing
         if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) return 1;
         return expect_fatal(
             [&] {
-                Store store(options_for(path));
+                SqliteStore store(options_for(path));
                 store.ingest({make_notification(1)}, make_arrival(Channel::mail, "big"),
                              std::string(1024 * 1024, 'z'));
             },
@@ -810,7 +823,7 @@ TEST_CASE("store: running out of file space fails temporarily and writes nothing
     INFO(r.output);
     CHECK(r.status == child_temporary);
     CHECK(r.output.find(path) != std::string::npos);
-    Store store(options_for(path));
+    SqliteStore store(options_for(path));
     CHECK(store.counts().notifications == 0);
     CHECK(store.counts().receipts == 0);
     CHECK(store.ingest({make_notification(1)}, make_arrival(Channel::mail, "small"), "ok")
@@ -819,7 +832,7 @@ TEST_CASE("store: running out of file space fails temporarily and writes nothing
 
 TEST_CASE("store: outbox claims, leases, completion, failure and retry", "[store]") {
     TempDir dir;
-    Store store(options_for(dir.file("c.sqlite")));
+    SqliteStore store(options_for(dir.file("c.sqlite")));
     store.set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });
     for (int i = 1; i <= 5; ++i) {
         store.ingest({make_notification(i)}, make_arrival(Channel::mail, "m"), "raw");
@@ -892,13 +905,13 @@ TEST_CASE("store: concurrent claimers in several processes never share a row", "
     const std::string path = dir.file("cc.sqlite");
     const int rows = 200;
     {
-        Store store(options_for(path));
+        SqliteStore store(options_for(path));
         store.set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });
-        store.begin_batch();
+        Store::Batch batch(store);
         for (int i = 0; i < rows; ++i) {
             store.ingest({make_notification(i)}, make_arrival(Channel::file, "f"), "raw");
         }
-        store.commit_batch();
+        batch.commit();
     }
     const std::int64_t now = std::int64_t(std::time(nullptr)) + 10;
     std::vector<std::pair<pid_t, int>> children;
@@ -906,7 +919,7 @@ TEST_CASE("store: concurrent claimers in several processes never share a row", "
         int fd = -1;
         pid_t pid = start_child(
             [&, c](int out_fd) {
-                Store store(options_for(path));
+                SqliteStore store(options_for(path));
                 const std::string owner = "owner-" + std::to_string(c);
                 for (;;) {
                     std::vector<OutboxEntry> got = store.claim_outbox(owner, 600, 3, now);
@@ -935,7 +948,7 @@ TEST_CASE("store: concurrent claimers in several processes never share a row", "
     std::set<std::int64_t> unique(claimed.begin(), claimed.end());
     CHECK(claimed.size() == std::size_t(rows));
     CHECK(unique.size() == std::size_t(rows));
-    Store store(options_for(path));
+    SqliteStore store(options_for(path));
     CHECK(store.counts().outbox_done == rows);
     CHECK(store.counts().outbox_pending == 0);
 }
@@ -944,7 +957,7 @@ TEST_CASE("store: eight processes ingesting at once store each key exactly once"
     TempDir dir;
     const std::string path = dir.file("p.sqlite");
     const int processes = 8, per_process = 250, shared = 25;  // 10% of each child's keys shared
-    { Store create(options_for(path)); }
+    { SqliteStore create(options_for(path)); }
     std::vector<std::pair<pid_t, int>> children;
     for (int c = 0; c < processes; ++c) {
         int fd = -1;
@@ -960,7 +973,7 @@ TEST_CASE("store: eight processes ingesting at once store each key exactly once"
                         store.reset();
                         // A long busy timeout: the test is about exactly-once, not about waiting
                         // times, and a loaded machine can make a writer wait for seconds.
-                        store = std::make_unique<Store>(options_for(path, 120000));
+                        store = std::make_unique<SqliteStore>(options_for(path, 120000));
                         store->set_outbox_router(router);
                     }
                     std::int64_t id = j < shared ? 900000 + j : (c + 1) * 1000 + j;
@@ -985,7 +998,7 @@ TEST_CASE("store: eight processes ingesting at once store each key exactly once"
     }
     const int expected_keys = processes * (per_process - shared) + shared;
     CHECK(total_new == expected_keys);  // every key was new for exactly one process
-    Store store(options_for(path));
+    SqliteStore store(options_for(path));
     StoreCounts c = store.counts();
     CHECK(c.notifications == expected_keys);
     CHECK(c.receipts == processes * per_process);
@@ -1005,7 +1018,7 @@ TEST_CASE("store: processes creating the same new database at once all succeed",
             int fd = -1;
             pid_t pid = start_child(
                 [&, c](int) {
-                    Store store(options_for(path));
+                    SqliteStore store(options_for(path));
                     return store.ingest({make_notification(c)}, make_arrival(Channel::mail, "m"),
                                         "raw")
                                        .new_count == 1
@@ -1020,20 +1033,8 @@ TEST_CASE("store: processes creating the same new database at once all succeed",
             INFO(r.output);
             CHECK(r.status == 0);
         }
-        Store store(options_for(path));
-        CHECK(store.schema_version() == Store::latest_schema_version());
+        SqliteStore store(options_for(path));
+        CHECK(store.schema_version() == sqlite_latest_version());
         CHECK(store.counts().notifications == 8);
     }
-}
-
-TEST_CASE("store: SQLite maps the WAL index through the populating mmap", "[store]") {
-    // src/util/prefault.hpp; tests/unit/test_prefault.cpp shows what that mmap does.
-    TempDir dir;
-    Store store(options_for(dir.file("shm.sqlite")));
-    CHECK(store.schema_version() > 0);
-    sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
-    REQUIRE(vfs != nullptr);
-    REQUIRE(vfs->xGetSystemCall != nullptr);
-    CHECK(vfs->xGetSystemCall(vfs, "mmap") ==
-          reinterpret_cast<sqlite3_syscall_ptr>(&mmap_populating_shared_writes));
 }

@@ -1,17 +1,10 @@
-// The report's SQL, on its own read-only connection. SQLiteCpp errors are translated here.
-#include "store/report_queries.hpp"
+// The report's SQL for SQLite (Store::report_rows()), run on the store's own connection.
+#include "store/sqlite/report_queries.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <sqlite3.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <map>
-
-#include "core/errors.hpp"
-#include "store/sqlite_sql.hpp"
 
 namespace autodns {
 namespace {
@@ -134,7 +127,7 @@ std::optional<std::int64_t> optional_int(const SQLite::Column& c) {
 
 class Reader {
   public:
-    Reader(SQLite::Database& db, const ReportQueryOptions& o) : db_(db), o_(o) {}
+    Reader(SQLite::Database& db, const ReportWindow& o) : db_(db), o_(o) {}
 
     // Prepares `sql` with the window bound as ?1, ?2 (and the limit as ?3 when used).
     SQLite::Statement prepare(const std::string& sql) {
@@ -156,7 +149,7 @@ class Reader {
 
   private:
     SQLite::Database& db_;
-    const ReportQueryOptions& o_;
+    const ReportWindow& o_;
 };
 
 int channel_rank(const std::string& name) {
@@ -166,7 +159,11 @@ int channel_rank(const std::string& name) {
     return 4;
 }
 
-void load(SQLite::Database& db, const ReportQueryOptions& o, ReportRows& rows) {
+}  // namespace
+
+namespace sqlite_report {
+
+void load(SQLite::Database& db, const ReportWindow& o, ReportRows& rows) {
     Reader r(db, o);
     {
         SQLite::Statement s = r.prepare(sql_totals);
@@ -311,48 +308,6 @@ void load(SQLite::Database& db, const ReportQueryOptions& o, ReportRows& rows) {
     }
 }
 
-}  // namespace
-
-ReportRows load_report_rows(const ReportQueryOptions& options) {
-    struct stat st {};
-    if (::stat(options.path.c_str(), &st) != 0) {
-        throw FatalError("database " + options.path + ": " + std::strerror(errno) +
-                             (errno == ENOENT ? " (nothing stored yet, or give --db)" : ""),
-                         errno != ENOENT);
-    }
-    ReportRows rows;
-    rows.database = options.path;
-    const char* doing = "opening";
-    try {
-        SQLite::Database db(options.path, SQLite::OPEN_READONLY, options.busy_timeout_ms);
-        doing = "reading the schema version";
-        rows.schema_version = db.execAndGet("PRAGMA user_version").getInt();
-        if (rows.schema_version != sqlite_sql::latest_version) {
-            throw FatalError("database " + options.path + ": schema version " +
-                                 std::to_string(rows.schema_version) + ", this program reads " +
-                                 std::to_string(sqlite_sql::latest_version) +
-                                 (rows.schema_version < sqlite_sql::latest_version
-                                      ? " (open it once with mail or import to migrate)"
-                                      : " (upgrade autodns-notify)"),
-                             false);
-        }
-        doing = "reading the report";
-        db.exec("BEGIN");  // one snapshot for every section
-        load(db, options, rows);
-        db.exec("COMMIT");
-    } catch (const SQLite::Exception& e) {
-        const int code = e.getErrorCode() & 0xff;
-        const bool temporary = code == SQLITE_BUSY || code == SQLITE_LOCKED ||
-                               code == SQLITE_IOERR || code == SQLITE_CANTOPEN ||
-                               code == SQLITE_NOMEM;
-        throw FatalError(
-            "database " + options.path + ": " + doing + ": " + e.what() +
-                (code == SQLITE_CANTOPEN ? " (the report needs read access to the file and its "
-                                           "-wal and -shm files)"
-                                         : ""),
-            temporary);
-    }
-    return rows;
-}
+}  // namespace sqlite_report
 
 }  // namespace autodns

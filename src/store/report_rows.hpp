@@ -1,9 +1,8 @@
-// Read-only queries for the reconciliation report (src/report/).
+// What the reconciliation report (src/report/) asks of the store: Store::report_rows().
 //
-// Opens its own read-only SQLite connection (never creates, migrates or writes) and reads
-// every section inside one read transaction, so all figures come from the same snapshot even
-// while filters and receivers keep writing. Rows are plain values; the report room computes
-// delays, classes and summaries from them.
+// Each backend reads every section inside one read transaction, so all figures come from the
+// same snapshot even while filters and receivers keep writing. Rows are plain values; the
+// report room computes delays, classes and summaries from them and sees no SQL.
 //
 // The window [since, until) selects by ARRIVAL time: receipts.received_at and
 // quarantine.received_at, compared as ISO 8601 UTC text ("2024-05-12T12:43:12Z"). A
@@ -19,9 +18,7 @@
 
 namespace autodns {
 
-struct ReportQueryOptions {
-    std::string path;  // the database; must exist
-    int busy_timeout_ms = 10000;
+struct ReportWindow {
     std::string since;            // ISO 8601 UTC, inclusive
     std::string until;            // ISO 8601 UTC, exclusive
     std::size_t list_limit = 50;  // rows in each listing (quarantine, dead letters, open jobs)
@@ -105,7 +102,7 @@ struct DeadLetterRow {
 };
 
 struct ReportRows {
-    std::string database;
+    std::string database;  // the store's location, without a password
     int schema_version = 0;
     std::int64_t notifications = 0;      // distinct keys with an arrival in the window
     std::int64_t new_notifications = 0;  // first arrival in the window
@@ -124,9 +121,5 @@ struct ReportRows {
     std::vector<QuarantineRow> quarantine_latest;  // newest first, at most list_limit
     std::vector<DeadLetterRow> dead_letters;       // oldest first, at most list_limit
 };
-
-// Runs every query. Throws FatalError naming the database: not temporary for a missing file
-// or a schema this program does not know, temporary when locked past the busy timeout.
-ReportRows load_report_rows(const ReportQueryOptions& options);
 
 }  // namespace autodns

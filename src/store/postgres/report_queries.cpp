@@ -1,0 +1,287 @@
+#include "store/postgres/report_queries.hpp"
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace autodns::postgres_report {
+namespace {
+
+// Keys with at least one arrival in [$1, $2).
+constexpr const char* window_keys =
+    "SELECT DISTINCT key FROM receipts WHERE received_at >= $1 AND received_at < $2";
+
+const char* const sql_totals =
+    "SELECT (SELECT count(DISTINCT key) FROM receipts WHERE received_at >= $1 AND "
+    "received_at < $2), "
+    "(SELECT count(*) FROM notifications WHERE first_received_at >= $1 AND "
+    "first_received_at < $2), "
+    "(SELECT count(*) FROM receipts WHERE received_at >= $1 AND received_at < $2), "
+    "(SELECT count(*) FROM quarantine WHERE received_at >= $1 AND received_at < $2), "
+    "(SELECT count(*) FROM outbox WHERE state = 'pending'), "
+    "(SELECT count(*) FROM outbox WHERE state = 'done'), "
+    "(SELECT count(*) FROM outbox WHERE state = 'dead')";
+
+// A receipt is a duplicate when an earlier receipt (lower rowid) has the same key.
+const char* const sql_channels =
+    "SELECT r.channel, count(*), count(DISTINCT r.key), "
+    "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM receipts e WHERE e.key = r.key AND "
+    "e.rowid < r.rowid)) "
+    "FROM receipts r WHERE r.received_at >= $1 AND r.received_at < $2 GROUP BY r.channel";
+
+const char* const sql_first_channels =
+    "SELECT first_channel, '', count(*) FROM notifications WHERE first_received_at >= $1 AND "
+    "first_received_at < $2 GROUP BY first_channel";
+
+const char* const sql_quarantine_channels =
+    "SELECT channel, '', count(*) FROM quarantine WHERE received_at >= $1 AND received_at < $2 "
+    "GROUP BY channel";
+
+// $1 = until (the only parameter: PostgreSQL must see the type of every one it is given).
+const char* const sql_last_received =
+    "SELECT channel, max(received_at COLLATE \"C\") FROM receipts WHERE received_at < $1 "
+    "GROUP BY channel";
+
+const char* const sql_per_day =
+    "SELECT substr(received_at, 1, 10) AS day, channel, count(*) FROM receipts "
+    "WHERE received_at >= $1 AND received_at < $2 GROUP BY day, channel "
+    "ORDER BY substr(received_at, 1, 10) COLLATE \"C\", channel COLLATE \"C\"";
+
+const std::string sql_by_type =
+    std::string(
+        "SELECT kind, coalesce(type, '') AS t, count(*) AS c FROM notifications WHERE key IN (") +
+    window_keys +
+    ") GROUP BY 1, 2 ORDER BY c DESC, kind COLLATE \"C\", coalesce(type, '') COLLATE \"C\"";
+
+const std::string sql_by_status =
+    std::string(
+        "SELECT coalesce(status_type, '') AS s, coalesce(status_code, '') AS k, count(*) AS c "
+        "FROM notifications WHERE key IN (") +
+    window_keys +
+    ") GROUP BY 1, 2 ORDER BY c DESC, coalesce(status_type, '') COLLATE \"C\", "
+    "coalesce(status_code, '') COLLATE \"C\"";
+
+const char* const sql_mail_arrivals =
+    "WITH firsts AS (SELECT key, "
+    "min(CASE WHEN channel = 'mail' THEN received_at END COLLATE \"C\") AS first_mail, "
+    "min(CASE WHEN channel = 'push' THEN received_at END COLLATE \"C\") AS first_push, "
+    "min(CASE WHEN channel = 'poll' THEN received_at END COLLATE \"C\") AS first_poll "
+    "FROM receipts WHERE key IN (SELECT key FROM receipts WHERE channel = 'mail' AND "
+    "received_at >= $1 AND received_at < $2) GROUP BY key) "
+    "SELECT n.key, n.id, n.kind, n.type, n.object_type, n.object_value, n.created, "
+    "f.first_mail, f.first_push, f.first_poll FROM firsts f JOIN notifications n ON n.key = "
+    "f.key WHERE f.first_mail >= $1 AND f.first_mail < $2 "
+    "ORDER BY f.first_mail COLLATE \"C\", n.key COLLATE \"C\"";
+
+const std::string sql_errors =
+    std::string(
+        "SELECT key, id, kind, type, status_code, record->'status'->>'text', "
+        "object_type, object_value, created FROM notifications WHERE status_type = 'error' "
+        "AND key IN (") +
+    window_keys +
+    ") ORDER BY coalesce(status_code, '') COLLATE \"C\", created COLLATE \"C\" NULLS FIRST, "
+    "key COLLATE \"C\"";
+
+// Same job id, or (without one) same type and object created at or after it. $1 = until,
+// $2 = limit.
+const char* const open_jobs_from =
+    " FROM notifications n WHERE n.kind = 'job' AND n.status_type IN ('notify', 'running') "
+    "AND n.first_received_at < $1 AND NOT EXISTS (SELECT 1 FROM notifications m "
+    "WHERE m.kind = 'job' AND m.key <> n.key AND m.first_received_at < $1 "
+    "AND coalesce(m.status_type, '') NOT IN ('notify', 'running') AND ("
+    "(n.record->>'job_id' IS NOT NULL AND m.record->>'job_id' = n.record->>'job_id') OR "
+    "(n.record->>'job_id' IS NULL AND m.type IS NOT DISTINCT FROM n.type AND "
+    "m.object_type IS NOT DISTINCT FROM n.object_type AND "
+    "m.object_value IS NOT DISTINCT FROM n.object_value AND "
+    "coalesce(m.created, '') COLLATE \"C\" >= coalesce(n.created, '') COLLATE \"C\")))";
+
+const std::string sql_open_jobs_count = std::string("SELECT count(*)") + open_jobs_from;
+
+const std::string sql_open_jobs =
+    std::string(
+        "SELECT n.key, n.id, n.type, n.task, n.status_type, n.status_code, n.object_type, "
+        "n.object_value, n.record->>'job_id', n.created, n.first_received_at") +
+    open_jobs_from +
+    " ORDER BY coalesce(n.created, n.first_received_at) COLLATE \"C\", n.key COLLATE \"C\" "
+    "LIMIT $2";
+
+const char* const sql_quarantine_reasons =
+    "SELECT reason, '', count(*) AS c FROM quarantine WHERE received_at >= $1 AND "
+    "received_at < $2 GROUP BY reason ORDER BY c DESC, reason COLLATE \"C\"";
+
+const char* const sql_quarantine_latest =
+    "SELECT rowid, channel, coalesce(locator, ''), coalesce(message_id, ''), reason, "
+    "received_at, octet_length(raw) FROM quarantine WHERE received_at >= $1 AND "
+    "received_at < $2 ORDER BY received_at COLLATE \"C\" DESC, rowid DESC LIMIT $3";
+
+const char* const sql_dead_letters =
+    "SELECT o.rowid, o.key, o.handler, o.attempts, coalesce(o.last_error, ''), o.created_at, "
+    "n.type, n.object_type, n.object_value FROM outbox o LEFT JOIN notifications n ON n.key = "
+    "o.key WHERE o.state = 'dead' ORDER BY o.rowid LIMIT $1";
+
+std::string text(const pqxx::field& f) {
+    return f.is_null() ? std::string() : std::string(f.c_str(), f.size());
+}
+std::optional<std::string> optional_text(const pqxx::field& f) {
+    if (f.is_null()) return std::nullopt;
+    return text(f);
+}
+std::optional<std::int64_t> optional_int(const pqxx::field& f) {
+    if (f.is_null()) return std::nullopt;
+    return f.as<std::int64_t>();
+}
+std::int64_t integer(const pqxx::field& f) {
+    return f.is_null() ? 0 : f.as<std::int64_t>();
+}
+
+class Reader {
+  public:
+    Reader(pqxx::transaction_base& tx, const ReportWindow& w)
+        : tx_(tx), w_(w), limit_(std::to_string(w.list_limit)) {}
+
+    pqxx::result window(const std::string& sql) { return tx_.exec_params(sql, w_.since, w_.until); }
+    pqxx::result window_limit(const std::string& sql) {
+        return tx_.exec_params(sql, w_.since, w_.until, limit_);
+    }
+    std::vector<GroupCount> groups(const std::string& sql) {
+        std::vector<GroupCount> out;
+        for (const auto& row : window(sql)) {
+            out.push_back({text(row[0]), text(row[1]), integer(row[2])});
+        }
+        return out;
+    }
+    pqxx::transaction_base& tx() { return tx_; }
+    const std::string& limit() const { return limit_; }
+
+  private:
+    pqxx::transaction_base& tx_;
+    const ReportWindow& w_;
+    std::string limit_;
+};
+
+int channel_rank(const std::string& name) {
+    static const char* const order[] = {"mail", "push", "poll", "file"};
+    for (int i = 0; i < 4; ++i)
+        if (name == order[i]) return i;
+    return 4;
+}
+
+}  // namespace
+
+void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows) {
+    Reader r(tx, o);
+    {
+        pqxx::result t = r.window(sql_totals);
+        rows.notifications = integer(t[0][0]);
+        rows.new_notifications = integer(t[0][1]);
+        rows.arrivals = integer(t[0][2]);
+        rows.quarantined = integer(t[0][3]);
+        rows.outbox_pending = integer(t[0][4]);
+        rows.outbox_done = integer(t[0][5]);
+        rows.outbox_dead = integer(t[0][6]);
+    }
+
+    std::map<std::string, ChannelRow> channels;
+    for (const char* name : {"mail", "push", "poll", "file"}) channels[name].channel = name;
+    auto slot = [&](const std::string& name) -> ChannelRow& {
+        ChannelRow& c = channels[name];
+        c.channel = name;
+        return c;
+    };
+    for (const auto& row : r.window(sql_channels)) {
+        ChannelRow& c = slot(text(row[0]));
+        c.arrivals = integer(row[1]);
+        c.notifications = integer(row[2]);
+        c.duplicates = integer(row[3]);
+    }
+    for (const GroupCount& g : r.groups(sql_first_channels)) slot(g.first).first_arrivals = g.count;
+    for (const GroupCount& g : r.groups(sql_quarantine_channels))
+        slot(g.first).quarantined = g.count;
+    for (const auto& row : r.tx().exec_params(sql_last_received, o.until)) {
+        slot(text(row[0])).last_received_at = text(row[1]);
+    }
+    for (auto& [name, c] : channels) rows.channels.push_back(c);
+    std::stable_sort(rows.channels.begin(), rows.channels.end(),
+                     [](const ChannelRow& a, const ChannelRow& b) {
+                         return channel_rank(a.channel) < channel_rank(b.channel);
+                     });
+
+    for (const auto& row : r.window(sql_per_day)) {
+        rows.per_day.push_back({text(row[0]), text(row[1]), integer(row[2])});
+    }
+    rows.by_type = r.groups(sql_by_type);
+    rows.by_status = r.groups(sql_by_status);
+    for (const auto& row : r.window(sql_mail_arrivals)) {
+        MailArrivalRow m;
+        m.key = text(row[0]);
+        m.id = optional_int(row[1]);
+        m.kind = text(row[2]);
+        m.type = optional_text(row[3]);
+        m.object_type = optional_text(row[4]);
+        m.object_value = optional_text(row[5]);
+        m.created = optional_text(row[6]);
+        m.first_mail = text(row[7]);
+        m.first_push = optional_text(row[8]);
+        m.first_poll = optional_text(row[9]);
+        rows.mail_arrivals.push_back(std::move(m));
+    }
+    for (const auto& row : r.window(sql_errors)) {
+        ErrorRow e;
+        e.key = text(row[0]);
+        e.id = optional_int(row[1]);
+        e.kind = text(row[2]);
+        e.type = optional_text(row[3]);
+        e.status_code = optional_text(row[4]);
+        e.status_text = optional_text(row[5]);
+        e.object_type = optional_text(row[6]);
+        e.object_value = optional_text(row[7]);
+        e.created = optional_text(row[8]);
+        rows.errors.push_back(std::move(e));
+    }
+    rows.open_jobs_total = integer(r.tx().exec_params(sql_open_jobs_count, o.until)[0][0]);
+    for (const auto& row : r.tx().exec_params(sql_open_jobs, o.until, r.limit())) {
+        OpenJobRow j;
+        j.key = text(row[0]);
+        j.id = optional_int(row[1]);
+        j.type = optional_text(row[2]);
+        j.task = optional_text(row[3]);
+        j.status_type = optional_text(row[4]);
+        j.status_code = optional_text(row[5]);
+        j.object_type = optional_text(row[6]);
+        j.object_value = optional_text(row[7]);
+        j.job_id = optional_text(row[8]);
+        j.created = optional_text(row[9]);
+        j.first_received_at = text(row[10]);
+        rows.open_jobs.push_back(std::move(j));
+    }
+    rows.quarantine_reasons = r.groups(sql_quarantine_reasons);
+    for (const auto& row : r.window_limit(sql_quarantine_latest)) {
+        QuarantineRow q;
+        q.rowid = integer(row[0]);
+        q.channel = text(row[1]);
+        q.locator = text(row[2]);
+        q.message_id = text(row[3]);
+        q.reason = text(row[4]);
+        q.received_at = text(row[5]);
+        q.bytes = integer(row[6]);
+        rows.quarantine_latest.push_back(std::move(q));
+    }
+    for (const auto& row : r.tx().exec_params(sql_dead_letters, r.limit())) {
+        DeadLetterRow d;
+        d.rowid = integer(row[0]);
+        d.key = text(row[1]);
+        d.handler = text(row[2]);
+        d.attempts = integer(row[3]);
+        d.last_error = text(row[4]);
+        d.created_at = integer(row[5]);
+        d.type = optional_text(row[6]);
+        d.object_type = optional_text(row[7]);
+        d.object_value = optional_text(row[8]);
+        rows.dead_letters.push_back(std::move(d));
+    }
+}
+
+}  // namespace autodns::postgres_report

@@ -1,0 +1,181 @@
+// Every SQL text of the PostgreSQL store: the schema migrations and the statements it runs.
+//
+// The same tables, columns and indexes as the SQLite store (store/sqlite/schema.hpp) where
+// they make sense: bigserial row ids, bytea for raw bytes, json for the record (json, not
+// jsonb, keeps the record byte for byte as record_to_json() wrote it, which is what handlers
+// receive). Times stay ISO 8601 UTC text, so that report windows compare the same way in both
+// backends. Plain strings only: no libpqxx header here.
+#pragma once
+
+namespace autodns::postgres_sql {
+
+// One schema step. Step i (0-based) brings autodns_schema.version from i to i + 1. Steps run in
+// order inside one transaction holding the migration advisory lock. A released step is never
+// edited: append a new one.
+struct Migration {
+    const char* description;
+    const char* sql;
+};
+
+// Created before anything else; one row.
+inline constexpr const char* create_version_table =
+    "CREATE TABLE IF NOT EXISTS autodns_schema (version integer NOT NULL)";
+
+// pg_advisory_xact_lock key: "autodns" in ASCII. Serializes concurrent first openings.
+inline constexpr long long migration_lock_key = 0x6175746f646e73LL;
+
+inline constexpr Migration migrations[] = {
+    {"initial schema: notifications, receipts, quarantine, outbox", R"sql(
+CREATE TABLE notifications (
+    key               text PRIMARY KEY,
+    id                bigint,
+    kind              text NOT NULL,
+    type              text,
+    task              text,
+    status_type       text,
+    status_code       text,
+    object_type       text,
+    object_value      text,
+    stid              text,
+    created           text,
+    format            text NOT NULL,
+    record            json NOT NULL,
+    raw_payload       bytea,
+    first_channel     text NOT NULL,
+    first_received_at text NOT NULL
+);
+CREATE INDEX notifications_created ON notifications(created);
+CREATE INDEX notifications_type ON notifications(type);
+CREATE INDEX notifications_status_code ON notifications(status_code);
+CREATE INDEX notifications_id ON notifications(id);
+CREATE INDEX notifications_first_received_at ON notifications(first_received_at);
+
+CREATE TABLE receipts (
+    rowid       bigserial PRIMARY KEY,
+    key         text NOT NULL,
+    channel     text NOT NULL,
+    locator     text,
+    message_id  text,
+    raw_sha256  text,
+    received_at text NOT NULL
+);
+CREATE INDEX receipts_key ON receipts(key);
+CREATE INDEX receipts_raw_sha256 ON receipts(raw_sha256);
+CREATE INDEX receipts_received_at ON receipts(received_at);
+
+CREATE TABLE quarantine (
+    rowid       bigserial PRIMARY KEY,
+    channel     text NOT NULL,
+    locator     text,
+    message_id  text,
+    raw_sha256  text,
+    raw         bytea NOT NULL,
+    reason      text NOT NULL,
+    received_at text NOT NULL
+);
+CREATE INDEX quarantine_raw_sha256 ON quarantine(raw_sha256);
+
+CREATE TABLE outbox (
+    rowid           bigserial PRIMARY KEY,
+    key             text NOT NULL,
+    handler         text NOT NULL,
+    state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'dead')),
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at bigint NOT NULL,
+    lease_owner     text,
+    lease_until     bigint,
+    last_error      text,
+    created_at      bigint NOT NULL,
+    done_at         bigint,
+    UNIQUE (key, handler)
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+)sql"},
+};
+
+inline constexpr int latest_version = static_cast<int>(sizeof migrations / sizeof migrations[0]);
+
+// $1..$16 as in the SQLite text; RETURNING a row only when the key is new.
+inline constexpr const char* insert_notification =
+    "INSERT INTO notifications (key, id, kind, type, task, status_type, status_code, "
+    "object_type, object_value, stid, created, format, record, raw_payload, first_channel, "
+    "first_received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+    "$15, $16) ON CONFLICT (key) DO NOTHING RETURNING 1";
+
+// The notification (if new) and its receipt in one statement, one round trip: $1..$16 as
+// above, $17..$19 = locator, message_id, raw_sha256. Returns 1 when the key was new, else 0.
+inline constexpr const char* insert_notification_and_receipt =
+    "WITH new_row AS (INSERT INTO notifications (key, id, kind, type, task, status_type, "
+    "status_code, object_type, object_value, stid, created, format, record, raw_payload, "
+    "first_channel, first_received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "$12, $13, $14, $15, $16) ON CONFLICT (key) DO NOTHING RETURNING 1) "
+    "INSERT INTO receipts (key, channel, locator, message_id, raw_sha256, received_at) "
+    "VALUES ($1, $15, $17, $18, $19, $16) RETURNING (SELECT count(*) FROM new_row)";
+
+inline constexpr const char* insert_receipt =
+    "INSERT INTO receipts (key, channel, locator, message_id, raw_sha256, received_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6)";
+
+inline constexpr const char* insert_outbox =
+    "INSERT INTO outbox (key, handler, state, attempts, next_attempt_at, created_at) "
+    "VALUES ($1, $2, 'pending', 0, $3, $3) ON CONFLICT (key, handler) DO NOTHING";
+
+inline constexpr const char* insert_quarantine =
+    "INSERT INTO quarantine (channel, locator, message_id, raw_sha256, raw, reason, "
+    "received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+inline constexpr const char* seen_raw =
+    "SELECT EXISTS (SELECT 1 FROM receipts WHERE raw_sha256 = $1) "
+    "OR EXISTS (SELECT 1 FROM quarantine WHERE raw_sha256 = $1)";
+
+// $1 = now, $2 = limit, $3 / $4 = text arrays of handlers / keys or NULL, $5 = owner,
+// $6 = lease_until. Rows locked by another claimer are skipped, not waited for.
+inline constexpr const char* claim_outbox =
+    "WITH picked AS (SELECT o.rowid FROM outbox o "
+    "WHERE o.state = 'pending' AND o.next_attempt_at <= $1 "
+    "AND (o.lease_until IS NULL OR o.lease_until <= $1) "
+    "AND ($3::text[] IS NULL OR o.handler = ANY ($3::text[])) "
+    "AND ($4::text[] IS NULL OR o.key = ANY ($4::text[])) "
+    "ORDER BY o.next_attempt_at, o.rowid LIMIT $2 FOR UPDATE SKIP LOCKED) "
+    "UPDATE outbox o SET lease_owner = $5, lease_until = $6, attempts = o.attempts + 1 "
+    "FROM picked, notifications n WHERE o.rowid = picked.rowid AND n.key = o.key "
+    "RETURNING o.rowid, o.key, o.handler, o.attempts, o.next_attempt_at, o.created_at, "
+    "n.record::text";
+
+inline constexpr const char* complete_outbox =
+    "UPDATE outbox SET state = 'done', done_at = $3, lease_until = NULL "
+    "WHERE rowid = $1 AND lease_owner = $2 AND state = 'pending'";
+
+inline constexpr const char* fail_outbox =
+    "UPDATE outbox SET state = CASE WHEN $5 THEN 'dead' ELSE 'pending' END, last_error = $3, "
+    "next_attempt_at = $4, lease_owner = NULL, lease_until = NULL "
+    "WHERE rowid = $1 AND lease_owner = $2 AND state = 'pending'";
+
+inline constexpr const char* list_outbox =
+    "SELECT rowid, key, handler, state, attempts, next_attempt_at, lease_owner, lease_until, "
+    "last_error, created_at, done_at FROM outbox WHERE state = $1 ORDER BY rowid LIMIT $2";
+
+inline constexpr const char* retry_dead =
+    "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, "
+    "lease_owner = NULL, lease_until = NULL WHERE state = 'dead'";
+
+inline constexpr const char* find_notification =
+    "SELECT record::text, raw_payload, first_channel, first_received_at FROM notifications "
+    "WHERE key = $1";
+
+inline constexpr const char* receipts_for =
+    "SELECT rowid, key, channel, locator, message_id, raw_sha256, received_at FROM receipts "
+    "WHERE key = $1 ORDER BY rowid";
+
+inline constexpr const char* list_quarantine =
+    "SELECT rowid, channel, locator, message_id, raw_sha256, raw, reason, received_at "
+    "FROM quarantine ORDER BY rowid LIMIT $1";
+
+inline constexpr const char* counts =
+    "SELECT (SELECT count(*) FROM notifications), (SELECT count(*) FROM receipts), "
+    "(SELECT count(*) FROM quarantine), "
+    "(SELECT count(*) FROM outbox WHERE state = 'pending'), "
+    "(SELECT count(*) FROM outbox WHERE state = 'done'), "
+    "(SELECT count(*) FROM outbox WHERE state = 'dead')";
+
+}  // namespace autodns::postgres_sql

@@ -1,0 +1,601 @@
+// The store contract (store/store.hpp) against both backends: every CONTRACT case runs once on
+// SQLite ("[contract]") and once on PostgreSQL ("[contract][postgres]"). The PostgreSQL cases
+// need a server: tests/integration/test_postgres_contract.sh starts a throwaway cluster and runs
+// them with $AUTODNS_TEST_PG_URI set; without it they fail (they are not skipped), which is why
+// the ordinary unit test run leaves them out (tests/CMakeLists.txt).
+#include <unistd.h>
+#include <pqxx/pqxx>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/notification.hpp"
+#include "core/record_json.hpp"
+#include "store/postgres/postgres_store.hpp"
+#include "store/store.hpp"
+#include "temp_dir.hpp"
+
+using namespace autodns;
+
+namespace {
+
+const bool postgres_registered = (register_postgres_backend(), true);
+
+Notification make_notification(std::int64_t id, const std::string& type = "transfer_start",
+                               const std::string& status = "notify") {
+    Notification n;
+    n.id = id;
+    n.kind = "notify";
+    n.type = type;
+    n.status = {status, std::string("N0102"), std::string("in progress")};
+    n.object = {std::string("domain"), "example-" + std::to_string(id) + ".com"};
+    n.stid = "20240101-app1-" + std::to_string(id);
+    n.created = "2024-01-01T12:00:00Z";
+    n.format = Format::json;
+    n.data_json = R"({"name":"example.com"})";
+    assign_key(n);
+    return n;
+}
+
+Arrival make_arrival(Channel channel, const std::string& locator, const std::string& raw = "",
+                     const std::string& received_at = "") {
+    Arrival a;
+    a.channel = channel;
+    a.locator = locator;
+    a.message_id = "<" + locator + "@example.net>";
+    a.raw_sha256 = raw.empty() ? "" : sha256_hex(raw);
+    a.received_at = received_at;
+    return a;
+}
+
+// One fresh, empty store location per case: a new SQLite file, or a new PostgreSQL schema
+// (search_path) in the test database.
+class Backend {
+  public:
+    explicit Backend(StoreBackend kind) : kind_(kind) {
+        if (kind == StoreBackend::sqlite) {
+            location_ = dir_ / "contract.sqlite";
+            return;
+        }
+        const char* uri = std::getenv("AUTODNS_TEST_PG_URI");
+        REQUIRE(uri != nullptr);  // set by tests/integration/test_postgres_contract.sh
+        base_uri_ = uri;
+        static int counter = 0;
+        schema_ = "contract_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+        admin([&](pqxx::work& tx) {
+            tx.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+            tx.exec("CREATE SCHEMA " + schema_);
+        });
+        location_ = base_uri_ + (base_uri_.find('?') == std::string::npos ? "?" : "&") +
+                    "options=-csearch_path%3D" + schema_;
+    }
+    ~Backend() {
+        if (kind_ == StoreBackend::postgres) {
+            try {
+                admin([&](pqxx::work& tx) { tx.exec("DROP SCHEMA " + schema_ + " CASCADE"); });
+            } catch (...) {
+            }
+        }
+    }
+
+    StoreOptions options() const {
+        StoreOptions o;
+        o.location = location_;
+        o.busy_timeout_ms = 5000;
+        return o;
+    }
+    std::unique_ptr<Store> open() const { return open_store(options()); }
+    std::unique_ptr<Store> open(const StoreOptions& o) const { return open_store(o); }
+    const std::string& location() const { return location_; }
+    StoreBackend kind() const { return kind_; }
+
+    // Sets the stored schema version behind the store's back (migration tests).
+    void force_schema_version(int version) {
+        if (kind_ == StoreBackend::sqlite) {
+            const std::string cmd = "sqlite3 '" + location_ +
+                                    "' 'PRAGMA user_version = " + std::to_string(version) + "'";
+            REQUIRE(std::system(cmd.c_str()) == 0);
+        } else {
+            admin([&](pqxx::work& tx) {
+                tx.exec("UPDATE " + schema_ +
+                        ".autodns_schema SET version = " + std::to_string(version));
+            });
+        }
+    }
+
+  private:
+    void admin(const std::function<void(pqxx::work&)>& body) {
+        pqxx::connection c(base_uri_);
+        pqxx::work tx(c);
+        body(tx);
+        tx.commit();
+    }
+
+    StoreBackend kind_;
+    TempDir dir_;
+    std::string location_, base_uri_, schema_;
+};
+
+}  // namespace
+
+// CONTRACT("name") { body using `backend` } defines the case for both backends.
+#define CONTRACT_JOIN2(a, b) a##b
+#define CONTRACT_JOIN(a, b) CONTRACT_JOIN2(a, b)
+#define CONTRACT_IMPL(name, fn)                                             \
+    static void fn(Backend& backend);                                       \
+    TEST_CASE("store contract (sqlite): " name, "[contract]") {             \
+        Backend backend(StoreBackend::sqlite);                              \
+        fn(backend);                                                        \
+    }                                                                       \
+    TEST_CASE("store contract (postgres): " name, "[contract][postgres]") { \
+        Backend backend(StoreBackend::postgres);                            \
+        fn(backend);                                                        \
+    }                                                                       \
+    static void fn(Backend& backend)
+#define CONTRACT(name) CONTRACT_IMPL(name, CONTRACT_JOIN(contract_case_, __LINE__))
+
+CONTRACT("one key by mail, push and poll is one notification with three receipts") {
+    auto store = backend.open();
+    CHECK(store->schema_version() == store->latest_schema_version());
+    const Notification n = make_notification(1005491836);
+    const std::string raw("{\"id\":1005491836}\0tail\xff", 22);
+    IngestResult first = store->ingest({n}, make_arrival(Channel::mail, "m1", raw), raw);
+    CHECK(first.outcome == IngestOutcome::stored);
+    CHECK(first.new_count == 1);
+    CHECK(first.new_keys == std::vector<std::string>{n.key});
+    IngestResult again = store->ingest({n}, make_arrival(Channel::push, "10.0.0.1"), "push");
+    CHECK(again.outcome == IngestOutcome::duplicate);
+    CHECK(again.duplicate_count == 1);
+    store->ingest({n}, make_arrival(Channel::poll, "https://api"), "poll");
+
+    StoreCounts c = store->counts();
+    CHECK(c.notifications == 1);
+    CHECK(c.receipts == 3);
+    auto stored = store->find_notification(n.key);
+    REQUIRE(stored);
+    CHECK(stored->raw_payload == raw);  // the first arrival's bytes, NUL and 0xff included
+    CHECK(stored->first_channel == Channel::mail);
+    CHECK(stored->record_json == record_to_json(n));
+    CHECK(stored->record.key == n.key);
+    CHECK(stored->record.object.value == n.object.value);
+    std::vector<Receipt> receipts = store->receipts_for(n.key);
+    REQUIRE(receipts.size() == 3);
+    CHECK(receipts[0].channel == Channel::mail);
+    CHECK(receipts[1].channel == Channel::push);
+    CHECK(receipts[2].channel == Channel::poll);
+    CHECK(receipts[0].raw_sha256 == sha256_hex(raw));
+    CHECK(receipts[1].raw_sha256.empty());
+    CHECK(receipts[0].rowid < receipts[1].rowid);
+    CHECK_FALSE(store->find_notification("id:1"));
+
+    // Several notifications in one arrival: the new ones and the known ones are told apart.
+    IngestResult mixed =
+        store->ingest({n, make_notification(2)}, make_arrival(Channel::file, "f"), "two");
+    CHECK(mixed.outcome == IngestOutcome::stored);
+    CHECK(mixed.new_count == 1);
+    CHECK(mixed.duplicate_count == 1);
+    CHECK(store->counts().receipts == 5);
+
+    // A notification without a key is refused before anything is written.
+    Notification keyless = make_notification(3);
+    keyless.key.clear();
+    CHECK_THROWS_AS(
+        store->ingest({make_notification(4), keyless}, make_arrival(Channel::file, "k"), "x"),
+        ItemError);
+    CHECK(store->counts().notifications == 2);
+    // An empty list writes nothing.
+    CHECK(store->ingest({}, make_arrival(Channel::file, "e"), "").new_count == 0);
+    CHECK(store->counts().receipts == 5);
+}
+
+CONTRACT("quarantine keeps the raw bytes, seen_raw finds receipts and quarantine rows") {
+    auto store = backend.open();
+    const std::string junk("not a notification\0\x80\xfe binary", 31);
+    const std::string stored_raw = "stored raw";
+    CHECK_FALSE(store->seen_raw(sha256_hex(junk)));
+    store->quarantine(make_arrival(Channel::mail, "q", junk), junk, "malformed: no body");
+    store->ingest({make_notification(7)}, make_arrival(Channel::mail, "m", stored_raw), "p");
+    CHECK(store->seen_raw(sha256_hex(junk)));
+    CHECK(store->seen_raw(sha256_hex(stored_raw)));
+    CHECK_FALSE(store->seen_raw(sha256_hex("other")));
+    CHECK_FALSE(store->seen_raw(""));
+    std::vector<QuarantineEntry> q = store->list_quarantine();
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].raw == junk);
+    CHECK(q[0].reason == "malformed: no body");
+    CHECK(q[0].channel == Channel::mail);
+    CHECK(q[0].locator == "q");
+    CHECK_FALSE(q[0].received_at.empty());
+    CHECK(store->counts().quarantined == 1);
+}
+
+CONTRACT("outbox rows only for new notifications and routed handlers") {
+    auto store = backend.open();
+    store->set_outbox_router([](const Notification& n) -> std::vector<std::string> {
+        if (n.type == std::optional<std::string>("zone_deleted")) return {};
+        return {"archive", "ticket"};
+    });
+    store->ingest({make_notification(1)}, make_arrival(Channel::mail, "a"), "raw");
+    store->ingest({make_notification(1)}, make_arrival(Channel::push, "b"), "raw");
+    store->ingest({make_notification(2, "zone_deleted")}, make_arrival(Channel::mail, "c"), "r");
+    StoreCounts c = store->counts();
+    CHECK(c.outbox_pending == 2);
+    std::vector<OutboxEntry> rows = store->list_outbox(OutboxState::pending);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].handler == "archive");
+    CHECK(rows[1].handler == "ticket");
+    CHECK(rows[0].attempts == 0);
+    CHECK(rows[0].record_json.empty());  // list_outbox carries no record
+}
+
+CONTRACT("outbox claims, leases, completion, failure, lease expiry and dead letters") {
+    auto store = backend.open();
+    store->set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });
+    for (int i = 1; i <= 5; ++i) {
+        store->ingest({make_notification(i)}, make_arrival(Channel::mail, "m"), "raw");
+    }
+    const std::int64_t now = std::int64_t(std::time(nullptr)) + 10;
+
+    std::vector<OutboxEntry> a = store->claim_outbox("A", 60, 3, now);
+    std::vector<OutboxEntry> b = store->claim_outbox("B", 60, 10, now);
+    REQUIRE(a.size() == 3);
+    REQUIRE(b.size() == 2);
+    std::set<std::int64_t> ids;
+    for (const auto& e : a) ids.insert(e.rowid);
+    for (const auto& e : b) ids.insert(e.rowid);
+    CHECK(ids.size() == 5);
+    CHECK(a[0].rowid < a[1].rowid);  // oldest first
+    CHECK(store->claim_outbox("B", 60, 10, now).empty());
+    CHECK(store->claim_outbox("B", 60, 0, now + 1000).empty());
+    for (const auto& e : a) {
+        CHECK(e.attempts == 1);
+        CHECK(e.lease_owner == std::optional<std::string>("A"));
+        CHECK(e.lease_until == std::optional<std::int64_t>(now + 60));
+        auto stored = store->find_notification(e.key);
+        REQUIRE(stored);
+        CHECK(e.record_json == stored->record_json);
+    }
+    CHECK_FALSE(store->complete_outbox(a[0].rowid, "B"));
+    CHECK(store->complete_outbox(a[0].rowid, "A"));
+    CHECK_FALSE(store->complete_outbox(a[0].rowid, "A"));
+    CHECK(store->counts().outbox_done == 1);
+
+    std::vector<OutboxEntry> taken = store->claim_outbox("B", 60, 10, now + 61);
+    REQUIRE(taken.size() == 4);
+    for (const auto& e : taken) CHECK(e.attempts == 2);
+    CHECK_FALSE(store->complete_outbox(a[1].rowid, "A"));
+    CHECK_FALSE(store->fail_outbox(a[1].rowid, "A", "late", now + 100, false));
+
+    CHECK(store->fail_outbox(a[1].rowid, "B", "connection refused", now + 1000, false));
+    CHECK(store->fail_outbox(a[2].rowid, "B", "exit status 1", 0, true));
+    CHECK(store->complete_outbox(b[0].rowid, "B"));
+    CHECK(store->complete_outbox(b[1].rowid, "B"));
+    CHECK(store->claim_outbox("C", 60, 10, now + 500).empty());
+    std::vector<OutboxEntry> later = store->claim_outbox("C", 60, 10, now + 1000);
+    REQUIRE(later.size() == 1);
+    CHECK(later[0].rowid == a[1].rowid);
+    CHECK(later[0].attempts == 3);
+
+    std::vector<OutboxEntry> dead = store->list_outbox(OutboxState::dead);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].rowid == a[2].rowid);
+    CHECK(dead[0].last_error == std::optional<std::string>("exit status 1"));
+    CHECK_FALSE(dead[0].lease_owner);
+    CHECK(store->retry_dead() == 1);
+    CHECK(store->retry_dead() == 0);
+    std::vector<OutboxEntry> revived = store->claim_outbox("D", 60, 10, now + 2000);
+    REQUIRE(revived.size() == 2);  // the revived row and a[1]'s own second lease ran out
+    for (const auto& e : revived) {
+        if (e.rowid == a[2].rowid) CHECK(e.attempts == 1);  // attempts reset
+    }
+}
+
+CONTRACT("claims restricted to handlers and keys leave other rows alone") {
+    auto store = backend.open();
+    store->set_outbox_router([](const Notification&) {
+        return std::vector<std::string>{"jsonl", "exec"};
+    });
+    const Notification n1 = make_notification(1), n2 = make_notification(2);
+    store->ingest({n1}, make_arrival(Channel::mail, "m"), "raw");
+    store->ingest({n2}, make_arrival(Channel::mail, "m"), "raw");
+    const std::int64_t now = std::int64_t(std::time(nullptr)) + 10;
+    Store::ClaimFilter filter;
+    filter.handlers = {"jsonl"};
+    filter.keys = {n2.key, "id:\"quoted\\key"};
+    std::vector<OutboxEntry> got = store->claim_outbox("A", 60, 10, now, filter);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].key == n2.key);
+    CHECK(got[0].handler == "jsonl");
+    std::vector<OutboxEntry> rest = store->claim_outbox("B", 60, 10, now);
+    CHECK(rest.size() == 3);
+    for (const auto& e : rest) CHECK(e.attempts == 1);  // untouched by A's filtered claim
+}
+
+CONTRACT("two connections claiming at once never share a row") {
+    {
+        auto store = backend.open();
+        store->set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });
+        Store::Batch batch(*store);
+        for (int i = 0; i < 120; ++i) {
+            store->ingest({make_notification(i)}, make_arrival(Channel::file, "f"), "raw");
+        }
+        batch.commit();
+    }
+    const std::int64_t now = std::int64_t(std::time(nullptr)) + 10;
+    std::vector<std::vector<std::int64_t>> claimed(3);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&, t] {
+            auto store = backend.open();
+            for (;;) {
+                auto rows = store->claim_outbox("w" + std::to_string(t), 600, 7, now);
+                if (rows.empty()) return;
+                for (const auto& e : rows) {
+                    claimed[static_cast<std::size_t>(t)].push_back(e.rowid);
+                    store->complete_outbox(e.rowid, "w" + std::to_string(t));
+                }
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    std::set<std::int64_t> all;
+    std::size_t total = 0;
+    for (const auto& c : claimed) {
+        total += c.size();
+        all.insert(c.begin(), c.end());
+    }
+    CHECK(total == 120);
+    CHECK(all.size() == 120);
+    CHECK(backend.open()->counts().outbox_done == 120);
+}
+
+CONTRACT("a batch holds several ingests with their own outcomes; only commit() keeps them") {
+    auto store = backend.open();
+    store->set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });
+    auto other = backend.open();
+    {
+        Store::Batch batch(*store);
+        CHECK(batch.open());
+        CHECK(store->in_batch());
+        CHECK_THROWS_AS(Store::Batch(*store), FatalError);  // one at a time
+        CHECK(
+            store->ingest({make_notification(1)}, make_arrival(Channel::file, "a"), "r").outcome ==
+            IngestOutcome::stored);
+        CHECK(
+            store->ingest({make_notification(1)}, make_arrival(Channel::file, "b"), "r").outcome ==
+            IngestOutcome::duplicate);
+        store->quarantine(make_arrival(Channel::file, "q"), "junk", "bad");
+        CHECK(store->counts().notifications == 1);  // the batch sees its own rows
+        CHECK(other->counts().notifications == 0);  // nobody else does yet
+        batch.commit();
+        CHECK_FALSE(store->in_batch());
+    }
+    StoreCounts c = other->counts();
+    CHECK(c.notifications == 1);
+    CHECK(c.receipts == 2);
+    CHECK(c.quarantined == 1);
+    CHECK(c.outbox_pending == 1);
+
+    {
+        Store::Batch batch(*store);  // not committed: rolled back
+        store->ingest({make_notification(2)}, make_arrival(Channel::file, "c"), "r");
+    }
+    CHECK_FALSE(store->in_batch());
+    CHECK_FALSE(other->find_notification(make_notification(2).key));
+
+    {
+        Store::Batch batch(*store);
+        store->ingest({make_notification(3)}, make_arrival(Channel::file, "d"), "r");
+        store->set_outbox_router([](const Notification& n) -> std::vector<std::string> {
+            if (n.id == 4) throw std::runtime_error("router failed");
+            return {"h"};
+        });
+        CHECK_THROWS(store->ingest({make_notification(4)}, make_arrival(Channel::file, "e"), "r"));
+        CHECK_FALSE(batch.open());  // an exception ended and rolled back the whole batch
+        CHECK_THROWS_AS(batch.commit(), FatalError);
+    }
+    CHECK(other->counts().notifications == 1);
+    CHECK_FALSE(other->find_notification(make_notification(3).key));
+    // The store is usable afterwards.
+    store->set_outbox_router({});
+    CHECK(store->ingest({make_notification(5)}, make_arrival(Channel::file, "f"), "r").new_count ==
+          1);
+}
+
+CONTRACT("schema: created once, reopened as is, a newer version refused, read-only opens") {
+    {
+        StoreOptions ro = backend.options();
+        ro.read_only = true;
+        CHECK_THROWS_AS(backend.open(ro), FatalError);  // nothing there yet: not created
+    }
+    {
+        auto store = backend.open();
+        CHECK(store->schema_version() == store->latest_schema_version());
+        store->ingest({make_notification(1)}, make_arrival(Channel::mail, "m"), "r");
+    }
+    {
+        auto store = backend.open();  // a second opening migrates nothing, keeps the data
+        CHECK(store->counts().notifications == 1);
+        StoreOptions ro = backend.options();
+        ro.read_only = true;
+        auto reader = backend.open(ro);
+        CHECK(reader->counts().notifications == 1);
+        CHECK_THROWS_AS(
+            reader->ingest({make_notification(2)}, make_arrival(Channel::mail, "m"), "r"),
+            FatalError);
+    }
+    backend.force_schema_version(99);
+    try {
+        backend.open();
+        FAIL("a newer schema was accepted");
+    } catch (const FatalError& e) {
+        CHECK_FALSE(e.temporary());
+        CHECK_THAT(e.what(), Catch::Contains("newer"));
+    }
+}
+
+CONTRACT("report rows: windows, channels, duplicates, errors, open jobs, dead letters") {
+    auto store = backend.open();
+    store->set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });
+    const Notification a = make_notification(1),
+                       b = make_notification(2, "transfer_start", "error");
+    store->ingest({a}, make_arrival(Channel::push, "p", "", "2024-05-01T10:00:00Z"), "r");
+    store->ingest({a}, make_arrival(Channel::mail, "m", "", "2024-05-02T10:00:00Z"), "r");
+    store->ingest({b}, make_arrival(Channel::mail, "m2", "", "2024-05-02T11:00:00Z"), "r");
+    store->ingest({make_notification(3)},
+                  make_arrival(Channel::poll, "x", "", "2023-01-01T00:00:00Z"), "old");
+    store->quarantine(make_arrival(Channel::mail, "q", "", "2024-05-02T12:00:00Z"), "12345",
+                      "malformed: x");
+    const std::int64_t now = std::int64_t(std::time(nullptr)) + 10;
+    auto claimed = store->claim_outbox("w", 60, 1, now);
+    REQUIRE(claimed.size() == 1);
+    store->fail_outbox(claimed[0].rowid, "w", "gave up", 0, true);
+
+    ReportRows rows =
+        store->report_rows(ReportWindow{"2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z", 50});
+    CHECK(rows.notifications == 2);
+    CHECK(rows.new_notifications == 2);
+    CHECK(rows.arrivals == 3);
+    CHECK(rows.quarantined == 1);
+    CHECK(rows.outbox_dead == 1);
+    CHECK(rows.outbox_pending == 2);
+    REQUIRE(rows.channels.size() >= 4);
+    CHECK(rows.channels[0].channel == "mail");
+    CHECK(rows.channels[0].arrivals == 2);
+    CHECK(rows.channels[0].duplicates == 1);
+    CHECK(rows.channels[0].quarantined == 1);
+    CHECK(rows.channels[1].channel == "push");
+    CHECK(rows.channels[1].first_arrivals == 1);
+    CHECK(rows.channels[2].last_received_at == std::optional<std::string>("2023-01-01T00:00:00Z"));
+    REQUIRE(rows.per_day.size() == 2);
+    CHECK(rows.per_day[0].day == "2024-05-01");
+    REQUIRE(rows.errors.size() == 1);
+    CHECK(rows.errors[0].key == b.key);
+    CHECK(rows.errors[0].status_text == std::optional<std::string>("in progress"));
+    REQUIRE(rows.mail_arrivals.size() == 2);
+    CHECK(rows.mail_arrivals[0].key == a.key);
+    CHECK(rows.mail_arrivals[0].first_push == std::optional<std::string>("2024-05-01T10:00:00Z"));
+    REQUIRE(rows.quarantine_latest.size() == 1);
+    CHECK(rows.quarantine_latest[0].bytes == 5);
+    REQUIRE(rows.dead_letters.size() == 1);
+    CHECK(rows.dead_letters[0].last_error == "gave up");
+    REQUIRE(rows.by_type.size() == 1);
+    CHECK(rows.by_type[0].count == 2);
+    CHECK(rows.schema_version == store->latest_schema_version());
+}
+
+TEST_CASE("store contract: PostgreSQL and SQLite give the same report for the same inputs",
+          "[contract][postgres]") {
+    Backend lite(StoreBackend::sqlite), pg(StoreBackend::postgres);
+    std::vector<ReportRows> results;
+    for (Backend* backend : {&lite, &pg}) {
+        auto store = backend->open();
+        store->set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });
+        for (int i = 0; i < 40; ++i) {
+            Notification n =
+                make_notification(1000 + i % 25, i % 3 ? "transfer_start" : "zone_deleted",
+                                  i % 7 ? "success" : "error");
+            n.kind = i % 2 ? "job" : "notify";
+            const Channel ch = i % 3 == 0   ? Channel::mail
+                               : i % 3 == 1 ? Channel::push
+                                            : Channel::poll;
+            const std::string when = "2024-05-" + std::string(i % 9 < 9 ? "0" : "") +
+                                     std::to_string(1 + i % 9) + "T1" + std::to_string(i % 10) +
+                                     ":00:00Z";
+            store->ingest({n}, make_arrival(ch, "l" + std::to_string(i), "", when), "r");
+            if (i % 11 == 0) {
+                store->quarantine(make_arrival(Channel::mail, "q", "", when), "junk",
+                                  "reason " + std::to_string(i % 2));
+            }
+        }
+        results.push_back(
+            store->report_rows(ReportWindow{"2024-05-02T00:00:00Z", "2024-05-08T00:00:00Z", 50}));
+    }
+    const ReportRows& s = results[0];
+    const ReportRows& p = results[1];
+    CHECK(s.notifications == p.notifications);
+    CHECK(s.new_notifications == p.new_notifications);
+    CHECK(s.arrivals == p.arrivals);
+    CHECK(s.quarantined == p.quarantined);
+    CHECK(s.outbox_pending == p.outbox_pending);
+    REQUIRE(s.channels.size() == p.channels.size());
+    for (std::size_t i = 0; i < s.channels.size(); ++i) {
+        CHECK(s.channels[i].channel == p.channels[i].channel);
+        CHECK(s.channels[i].arrivals == p.channels[i].arrivals);
+        CHECK(s.channels[i].duplicates == p.channels[i].duplicates);
+        CHECK(s.channels[i].first_arrivals == p.channels[i].first_arrivals);
+        CHECK(s.channels[i].last_received_at == p.channels[i].last_received_at);
+    }
+    auto groups = [](const std::vector<GroupCount>& g) {
+        std::vector<std::string> out;
+        for (const auto& x : g)
+            out.push_back(x.first + "/" + x.second + "=" + std::to_string(x.count));
+        return out;
+    };
+    CHECK(groups(s.by_type) == groups(p.by_type));
+    CHECK(groups(s.by_status) == groups(p.by_status));
+    CHECK(groups(s.quarantine_reasons) == groups(p.quarantine_reasons));
+    auto keys = [](const auto& rows) {
+        std::vector<std::string> out;
+        for (const auto& r : rows) out.push_back(r.key);
+        return out;
+    };
+    CHECK(keys(s.errors) == keys(p.errors));
+    CHECK(keys(s.mail_arrivals) == keys(p.mail_arrivals));
+    CHECK(keys(s.open_jobs) == keys(p.open_jobs));
+    CHECK(s.open_jobs_total == p.open_jobs_total);
+    CHECK(s.per_day.size() == p.per_day.size());
+}
+
+TEST_CASE(
+    "store contract: an unreachable PostgreSQL server is a temporary error without the "
+    "password",
+    "[contract]") {
+    StoreOptions o;
+    o.location = "postgresql://autodns:s3cret-pw@/autodns?host=/nonexistent-autodns-socket";
+    o.busy_timeout_ms = 1000;
+    try {
+        open_store(o);
+        FAIL("opened");
+    } catch (const FatalError& e) {
+        CHECK(e.temporary());
+        const std::string what = e.what();
+        CHECK(what.find("s3cret-pw") == std::string::npos);
+        CHECK(what.find("postgresql://autodns:***@/autodns") != std::string::npos);
+        CHECK(what.find('\n') == std::string::npos);
+    }
+}
+
+TEST_CASE("store contract: locations select the backend; other schemes are refused", "[contract]") {
+    CHECK(store_location_problem("/var/lib/x.sqlite").empty());
+    CHECK(store_location_problem("relative/x.sqlite").empty());
+    CHECK(store_location_problem("sqlite:/tmp/x").empty());
+    CHECK(store_location_problem("postgresql://h/db").empty());
+    CHECK(store_location_problem("postgres://h/db").empty());
+    CHECK_THAT(store_location_problem("mysql://h/db"),
+               Catch::Contains("mysql://") && Catch::Contains("postgresql://"));
+    CHECK_FALSE(store_location_problem("").empty());
+    CHECK_FALSE(store_location_problem("sqlite:").empty());
+    CHECK(store_backend_of("postgres://h/db") == StoreBackend::postgres);
+    CHECK(store_backend_of("sqlite:/x") == StoreBackend::sqlite);
+    CHECK(redacted_location("postgresql://u:pw@h:5432/db?sslmode=require") ==
+          "postgresql://u:***@h:5432/db?sslmode=require");
+    CHECK(redacted_location("postgresql://h/db?user=u&password=pw&x=1") ==
+          "postgresql://h/db?user=u&password=***&x=1");
+    CHECK(redacted_location("postgresql://u@h/db") == "postgresql://u@h/db");
+    CHECK(redacted_location("/a:b@c") == "/a:b@c");
+    try {
+        open_store(StoreOptions{"ftp://x"});
+        FAIL("opened");
+    } catch (const FatalError& e) {
+        CHECK_FALSE(e.temporary());
+    }
+}
