@@ -15,7 +15,7 @@ jobs=${JOBS:-$(nproc)}
 
 packages=(
   build-essential cmake pkg-config
-  libmimetic-dev libboost-program-options-dev libpugixml-dev nlohmann-json3-dev
+  libmimetic-dev libboost-dev libboost-program-options-dev libpugixml-dev nlohmann-json3-dev
   libsqlitecpp-dev libsqlite3-dev catch2 libhowardhinnant-date-dev tzdata
   libcpp-httplib-dev libssl-dev nettle-dev
   procmail maildrop python3 sqlite3 curl openssl faketime
