@@ -93,7 +93,8 @@ int run_serve(const Args& args) {
         "URL path that takes the POSTs (default /autodns/push)")(
         "allow", po::value<std::vector<std::string>>()->value_name("CIDR")->composing(),
         "source address or range allowed to connect (repeatable; default 62.116.129.216, the "
-        "AutoDNS push source, and 127.0.0.0/8, ::1); others get 403")(
+        "AutoDNS push source, and 127.0.0.0/8, ::1); other peers are closed at accept, "
+        "other sources named by a trusted proxy get 403")(
         "trusted-proxy", po::value<std::vector<std::string>>()->value_name("CIDR")->composing(),
         "reverse proxy whose X-Forwarded-For names the real source (repeatable; default "
         "none: the header is ignored)")("max-body", po::value<std::string>()->value_name("BYTES"),
@@ -165,7 +166,7 @@ int run_serve(const Args& args) {
     options.trusted_proxies = ranges(vm, config, "trusted-proxy", {});
     options.max_body_bytes =
         static_cast<std::size_t>(number_setting(vm, config, "max-body", 1048576, 1, 1L << 30));
-    options.threads = static_cast<int>(number_setting(vm, config, "threads", 2, 1, 64));
+    options.threads = static_cast<int>(number_setting(vm, config, "threads", 2, 1, 1024));
     options.timeout_seconds = static_cast<int>(number_setting(vm, config, "timeout", 10, 1, 3600));
     options.keep_alive_seconds =
         static_cast<int>(number_setting(vm, config, "keep-alive", 5, 1, 3600));
