@@ -3,8 +3,10 @@
 #
 #   bench/serve.sh [CONCURRENCY...]      default: 1 8 64
 # Environment: BUILD_DIR (default build), WORK (default /tmp/autodns-bench-serve),
-# DURATION (seconds per run, default 10), DB_CONNECTIONS (default: the serve default),
-# THREADS (server worker threads, default 64).
+# DURATION (seconds per run, default 10), THREADS (--threads; default: the serve default),
+# DB_CONNECTIONS (--db-connections, for the older thread-per-connection server),
+# SERVE_BIN (another build's autodns-notify, e.g. the previous commit's, to compare; the
+# autodns-notify-net beside it is used).
 # Each run starts a fresh database and server on a free loopback port, POSTs JSON push bodies
 # with distinct ids (every 10th repeats the previous id, so duplicates are exercised too),
 # then checks that every 200 answer left a receipt: the server log's 200 lines equal the
@@ -17,7 +19,6 @@ root=$PWD
 build=${BUILD_DIR:-build}
 work=${WORK:-/tmp/autodns-bench-serve}
 duration=${DURATION:-10}
-threads=${THREADS:-64}
 levels=("$@")
 ((${#levels[@]})) || levels=(1 8 64)
 
@@ -25,8 +26,12 @@ if ! command -v wrk >/dev/null; then
   echo "bench/serve.sh: installing wrk" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
 fi
-cmake --build "$build" --target autodns-notify autodns-notify-net -j 2 >/dev/null
-bin=$root/$build/autodns-notify
+if [ -n "${SERVE_BIN:-}" ]; then
+  bin=$SERVE_BIN
+else
+  cmake --build "$build" --target autodns-notify autodns-notify-net -j 2 >/dev/null
+  bin=$root/$build/autodns-notify
+fi
 mkdir -p "$work"
 
 cat >"$work/post.lua" <<'LUA'
@@ -79,8 +84,9 @@ for c in "${levels[@]}"; do
   rm -f "$db" "$db-wal" "$db-shm" "$log" "$work/port"
   extra=()
   [ -n "${DB_CONNECTIONS:-}" ] && extra+=(--db-connections "$DB_CONNECTIONS")
-  "$bin" serve --db "$db" --listen 127.0.0.1:0 --port-file "$work/port" --threads "$threads" \
-    "${extra[@]}" 2>"$log" &
+  [ -n "${THREADS:-}" ] && extra+=(--threads "$THREADS")
+  AUTODNS_NOTIFY_CONFIG=/dev/null "$bin" serve --db "$db" --listen 127.0.0.1:0 \
+    --port-file "$work/port" "${extra[@]}" 2>"$log" &
   pid=$!
   for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
   port=$(cat "$work/port")

@@ -93,17 +93,24 @@ int run_serve(const Args& args) {
         "URL path that takes the POSTs (default /autodns/push)")(
         "allow", po::value<std::vector<std::string>>()->value_name("CIDR")->composing(),
         "source address or range allowed to connect (repeatable; default 62.116.129.216, the "
-        "AutoDNS push source, and 127.0.0.0/8, ::1); others get 403")(
+        "AutoDNS push source, and 127.0.0.0/8, ::1); other peers are closed at accept, "
+        "other sources named by a trusted proxy get 403")(
         "trusted-proxy", po::value<std::vector<std::string>>()->value_name("CIDR")->composing(),
         "reverse proxy whose X-Forwarded-For names the real source (repeatable; default "
         "none: the header is ignored)")("max-body", po::value<std::string>()->value_name("BYTES"),
                                         "larger bodies get 413 (default 1048576)")(
         "threads", po::value<std::string>()->value_name("N"),
-        "worker threads, one connection each at a time (default 16)")(
+        "I/O threads; a slow or idle connection holds none of them (default 2)")(
         "timeout", po::value<std::string>()->value_name("SECONDS"),
-        "read/write timeout per socket operation; slower clients are cut off (default 10)")(
+        "total deadline per request, headers and body; slower clients are cut off "
+        "(default 10)")("keep-alive", po::value<std::string>()->value_name("SECONDS"),
+                        "idle time allowed between two requests on one connection (default 5)")(
+        "max-connections", po::value<std::string>()->value_name("N"),
+        "open connections in all; more are closed when accepted (default 1024)")(
+        "max-connections-per-source", po::value<std::string>()->value_name("N"),
+        "open connections per source address, trusted proxies exempt (default 64)")(
         "db-connections", po::value<std::string>()->value_name("N"),
-        "database connections shared by the workers (default 1, see docs/performance.md)")(
+        "accepted for older configurations, no effect: one committer thread writes")(
         "auth-user", po::value<std::string>()->value_name("USER"),
         "require HTTP basic authentication as USER; the password comes from [serve] "
         "auth-password or $AUTODNS_PUSH_PASSWORD, never from the command line")(
@@ -124,14 +131,16 @@ int run_serve(const Args& args) {
             "XML body. It is stored (or recognized as a duplicate, or kept in quarantine with\n"
             "the reason when it is not a readable notification) in one durable commit, and\n"
             "only then answered 200, which AutoDNS takes as the confirmation. 503 when the\n"
-            "database is unavailable (AutoDNS retries), 403 for sources not allowed, 401\n"
+            "database is unavailable (AutoDNS retries), 403 for sources not allowed behind a\n"
+            "trusted proxy (other sources outside --allow are closed at accept), 401\n"
             "without valid credentials, 405 for other methods, 404 for other paths, 413 for\n"
             "bodies over --max-body. Redirects are never sent. GET /healthz answers 200 with\n"
             "{\"status\":\"ok\"} when the database is reachable.\n\n"
             "A secret path segment can be required instead of (or besides) basic auth:\n"
             "[serve] path-token or $AUTODNS_PUSH_TOKEN makes the push URL PATH/TOKEN.\n"
             "One line per request on stderr: time, source, method, path, status, body bytes,\n"
-            "milliseconds, outcome. SIGTERM or SIGINT: stop accepting, answer the requests in\n"
+            "milliseconds, outcome. Connections closed for a cap or a deadline: one line per\n"
+            "source per minute. SIGTERM or SIGINT: stop accepting, answer the requests in\n"
             "flight, exit 0. See docs/push.md.\n\n"
             "Exit status: 0 after a signal; 64 usage; 75 the database cannot be opened\n"
             "(retry); 1 other start-up failures (address in use, unreadable TLS files).",
@@ -158,10 +167,15 @@ int run_serve(const Args& args) {
     options.trusted_proxies = ranges(vm, config, "trusted-proxy", {});
     options.max_body_bytes =
         static_cast<std::size_t>(number_setting(vm, config, "max-body", 1048576, 1, 1L << 30));
-    options.threads = static_cast<int>(number_setting(vm, config, "threads", 16, 1, 1024));
+    options.threads = static_cast<int>(number_setting(vm, config, "threads", 2, 1, 1024));
     options.timeout_seconds = static_cast<int>(number_setting(vm, config, "timeout", 10, 1, 3600));
-    options.db_connections =
-        static_cast<int>(number_setting(vm, config, "db-connections", 1, 1, 256));
+    options.keep_alive_seconds =
+        static_cast<int>(number_setting(vm, config, "keep-alive", 5, 1, 3600));
+    options.max_connections =
+        static_cast<int>(number_setting(vm, config, "max-connections", 1024, 1, 1000000));
+    options.max_connections_per_source =
+        static_cast<int>(number_setting(vm, config, "max-connections-per-source", 64, 1, 1000000));
+    number_setting(vm, config, "db-connections", 1, 1, 256);  // checked, no effect
     options.auth_user = setting(vm, config, "auth-user", "");
     options.auth_password = secret(config, "auth-password", "AUTODNS_PUSH_PASSWORD");
     if (options.auth_user.empty() != options.auth_password.empty()) {
@@ -175,6 +189,7 @@ int run_serve(const Args& args) {
     if (options.tls_cert.empty() != options.tls_key.empty()) {
         throw po::error("--tls-cert and --tls-key go together");
     }
+    options.parse_limits = config.parse_limits;
     options.store.location = config.db_path;
     options.store.busy_timeout_ms = config.busy_timeout_ms;
     options.store.file_mode = config.db_mode;

@@ -9,7 +9,17 @@
 // the busy timeout, read-only, disk full) -> 503 with Retry-After, nothing written. Never a
 // redirect. GET /healthz -> 200 {"status":"ok",...} or 503.
 //
-// httplib stays inside push_server.cpp; this header is library-free.
+// Connections: event-driven on a few I/O threads (Boost.Beast on Asio, TLS with OpenSSL), so a
+// slow or idle client costs a socket and a small buffer, never a thread. A source that is
+// neither in the allow-list nor a trusted proxy is closed when accepted, before any byte is
+// read; so is a connection over the total or the per-source cap. Each request has one total
+// deadline (headers and body); a kept-alive connection waits at most the keep-alive time for
+// its next request. Such closes are logged once per source per minute.
+//
+// Store work runs on one committer thread: the requests parsed while a commit runs are
+// recorded together in the next one (group commit), each answered with its own outcome.
+//
+// Beast and Asio stay inside push_server.cpp; this header is library-free.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parse.hpp"
 #include "store/store.hpp"
 #include "util/net_address.hpp"
 
@@ -35,10 +46,12 @@ struct PushServerOptions {
     std::string auth_password;
     std::string tls_cert;  // PEM files; TLS is on when both are set
     std::string tls_key;
-    int threads = 16;          // worker threads (one connection each at a time)
-    int timeout_seconds = 10;  // read and write timeout per socket operation
-    int keep_alive_seconds = 5;
-    int db_connections = 1;  // Store connections shared by the workers
+    int threads = 2;             // I/O threads (they never wait for the store)
+    int timeout_seconds = 10;    // total deadline per request: headers, body and the answer
+    int keep_alive_seconds = 5;  // idle time allowed between two requests on one connection
+    int max_connections = 1024;  // open connections in all; more are closed at accept
+    int max_connections_per_source = 64;  // per source address (trusted proxies exempt)
+    ParseLimits parse_limits;             // [parse] max-payload-size / max-nesting for push bodies
     StoreOptions store;
     // Called on every store connection when it is opened (handlers attach their outbox
     // router here, so outbox rows join the ingest commit). Optional.
