@@ -2,7 +2,8 @@
 # The goldens against an oracle that shares no code with the program: tests/tools/
 # record_oracle.py (Python's json, xml.etree, email and zoneinfo, reading the documented
 # formats) checks every samples/payloads and samples/mail golden field by field (id, kind,
-# notify type, object, stid, created), and every mail of samples/maildir against what
+# notify type, object, stid, created, a JSON notice's words), the verdict of every mail with an
+# .expected-error, and every mail of samples/maildir against what
 # `autodns-notify parse` prints for it. The oracle itself must see a golden that is wrong.
 source "$(dirname "$0")/lib.sh"
 export AUTODNS_NOTIFY_CONFIG=/dev/null
@@ -14,6 +15,16 @@ for f in "$SRC"/samples/payloads/*.expected.jsonl "$SRC"/samples/mail/*.expected
   inputs+=("${f%.expected.jsonl}")
 done
 expect_eq "goldens found" "$((${#inputs[@]} >= 60))" 1
+# A mail that gives no record has its verdict in .expected-error (an empty .expected.jsonl
+# beside it is optional): the oracle must read no record from it and come to the same verdict
+# (malformed or not_notification).
+errors=0
+for f in "$SRC"/samples/mail/*.expected-error "$SRC"/samples/mail/*/*.expected-error; do
+  [ -e "$f" ] || continue
+  errors=$((errors + 1))
+  [ -e "${f%.expected-error}.expected.jsonl" ] || inputs+=("${f%.expected-error}")
+done
+expect_eq "mails with an .expected-error found" "$((errors >= 10))" 1
 status=0
 python3 "$ORACLE" check "${inputs[@]}" >"$T/goldens.out" || status=$?
 expect_eq "samples/payloads and samples/mail: the goldens agree with the oracle ($(tail -n 3 "$T/goldens.out" | tr '\n' ' '))" "$status" 0
@@ -34,4 +45,18 @@ for change in 's/"id":1005491840/"id":1005491841/' 's/12:52:44Z/13:52:44Z/' 's/"
   python3 "$ORACLE" check "$T/probe.xml" >/dev/null || status=$?
   expect_eq "the oracle sees a golden changed by $change" "$status" 1
 done
+# ... and a mail golden that lost one of the mail's notifications, or a changed verdict.
+m=$SRC/samples/mail/messy/digest-three-entries.eml
+cp "$m" "$T/probe.eml"
+head -n 1 "$m.expected.jsonl" >"$T/probe.eml.expected.jsonl"
+status=0
+python3 "$ORACLE" check "$T/probe.eml" >/dev/null || status=$?
+expect_eq "the oracle sees a digest golden with one of its two records" "$status" 1
+m=$SRC/samples/mail/messy/xml-cut-off-before-footer.eml
+rm -f "$T/probe.eml.expected.jsonl"
+cp "$m" "$T/probe.eml"
+printf 'not_notification\ntruncated XML\n' >"$T/probe.eml.expected-error"
+status=0
+python3 "$ORACLE" check "$T/probe.eml" >/dev/null || status=$?
+expect_eq "the oracle sees a malformed mail's verdict changed to not_notification" "$status" 1
 finish
