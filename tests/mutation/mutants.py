@@ -105,10 +105,10 @@ MUTANTS = [
         "name": "serve-full-answers-200",
         "promise": "a full disk gives HTTP 503, never a 200 for an unstored body (README)",
         "files": "src/net/push_server.cpp",
-        "find": '            trace.outcome = std::string("unavailable (") + e.what() + ")";\n'
-                "            res.status = 503;",
-        "replace": '            trace.outcome = std::string("unavailable (") + e.what() + ")";\n'
-                   "            res.status = 200;",
+        "find": "        if (job.unavailable) {\n"
+                "            res->result(http::status::service_unavailable);",
+        "replace": "        if (job.unavailable) {\n"
+                   "            res->result(http::status::ok);",
         "tests": PROMISES,
         "env": {"PROMISES": "full-serve"},
         "targets": BIN,
