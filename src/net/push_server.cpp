@@ -191,8 +191,17 @@ class Committer {
                 std::string error;
                 try {
                     version = store_->schema_version();
+                    // After a commit that failed, reading is not enough: the database may
+                    // be locked, read-only or full. Open a write transaction and roll it
+                    // back; healthy again once that (or the next commit) succeeds.
+                    if (!last_failure_.empty()) {
+                        Store::Batch probe(*store_);
+                        last_failure_.clear();
+                    }
                 } catch (const std::exception& e) {
+                    version = -1;
                     error = e.what();
+                    if (!last_failure_.empty()) error = "not writable: " + error;
                 }
                 check(version, error);
             }
@@ -200,6 +209,13 @@ class Committer {
                 std::vector<PushJob*> group;
                 for (auto& j : pushes) group.push_back(j.get());
                 commit_group(*store_, group);
+                for (PushJob* j : group) {
+                    if (j->unavailable) {
+                        last_failure_ = j->error;
+                        break;
+                    }
+                    last_failure_.clear();
+                }
                 // Durable now, with the records' outbox rows: wake delivery (which must not
                 // hold up the answers).
                 std::vector<Notification> recorded;
@@ -219,6 +235,7 @@ class Committer {
     }
 
     std::unique_ptr<Store> store_;
+    std::string last_failure_;  // why the last commit failed; empty after one that succeeded
     std::function<void(const std::vector<Notification>&)> after_commit_;
     std::mutex mutex_;
     std::condition_variable cv_;
@@ -229,6 +246,24 @@ class Committer {
 };
 
 using Response = http::response<http::string_body>;
+
+// `text` as the inside of a JSON string (quotes, backslashes and control characters escaped).
+std::string json_text(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -699,7 +734,10 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
                     outcome = "healthy";
                 } else {
                     res->result(http::status::service_unavailable);
-                    res->body() = "{\"status\":\"unavailable\",\"db\":\"unreachable\"}\n";
+                    const bool writable = error.rfind("not writable: ", 0) != 0;
+                    res->body() = std::string("{\"status\":\"unavailable\",\"db\":\"") +
+                                  (writable ? "unreachable" : "not writable") + "\",\"reason\":\"" +
+                                  json_text(error) + "\"}\n";
                     outcome = "unhealthy (" + error + ")";
                 }
                 self->finish(res, shown, method, path, outcome, head);

@@ -183,8 +183,14 @@ PY
 locker=$!
 for _ in $(seq 200); do [ -e "$T/locked" ] && break; sleep 0.05; done
 expect_eq "locked database" "$(post "$URL" "$T/new.json" | cut -c1-3)" 503
+# /healthz tells the same: a read would succeed, a write would not.
+health=$(curl -sS --max-time 20 -w ' %{http_code}' "http://127.0.0.1:$PORT/healthz")
+expect_contains "healthz while locked: 503" "$health" " 503"
+expect_contains "healthz while locked says why" "$health" '"db":"not writable","reason":"'
 touch "$T/release"
 wait "$locker"
+expect_eq "healthz after the lock" "$(curl -sS --max-time 20 "http://127.0.0.1:$PORT/healthz")" \
+  '{"status":"ok","db":"reachable","schema_version":1}'
 expect_eq "nothing stored while locked" "$(sql "$DB" "SELECT count(*) FROM notifications WHERE key='id:1005491902'") $(sql "$DB" "SELECT count(*) FROM receipts WHERE key='id:1005491902'")" "0 0"
 expect_eq "retry after the lock" "$(post "$URL" "$T/new.json")" "200 stored"
 expect_contains "503 logged" "$(cat "$LOG")" " 503 "
