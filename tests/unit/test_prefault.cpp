@@ -1,30 +1,18 @@
+// src/util/prefault.hpp: a shared writable mapping made through mmap_populating_shared_writes
+// is written without a page fault per page.
 #include <fcntl.h>
-#include <link.h>
 #include <linux/perf_event.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstdint>
-#include <cstdlib>
 #include <string>
-#include <vector>
 
 #include "temp_dir.hpp"
 #include "util/prefault.hpp"
 
 namespace {
-
-long minor_faults() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return usage.ru_minflt;
-}
-
-// The heap half of prefault_process() only works at start-up, before the first malloc, which a
-// test case cannot arrange; tests/integration/test_mail_filter.sh checks it on the filter.
 
 // Does this kernel know MADV_POPULATE_READ (Linux 5.14)?
 bool kernel_can_populate() {
@@ -35,72 +23,6 @@ bool kernel_can_populate() {
     munmap(p, page);
     return ok;
 }
-
-struct Segment {
-    std::uintptr_t start, end;
-};
-
-// The read-only loadable segments of this test program (its code and constants).
-std::vector<Segment> own_read_only_segments() {
-    std::vector<Segment> out;
-    dl_iterate_phdr(
-        [](dl_phdr_info* info, std::size_t, void* data) {
-            if (info->dlpi_name != nullptr && info->dlpi_name[0] != '\0') return 0;
-            auto& segments = *static_cast<std::vector<Segment>*>(data);
-            for (int i = 0; i < info->dlpi_phnum; ++i) {
-                const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-                if (ph.p_type != PT_LOAD || (ph.p_flags & PF_W)) continue;
-                const std::uintptr_t start = info->dlpi_addr + ph.p_vaddr;
-                segments.push_back({start, start + ph.p_memsz});
-            }
-            return 0;
-        },
-        &out);
-    return out;
-}
-
-// Reads one byte of every page of the segments; returns the number of pages read. Raw memory,
-// AddressSanitizer's red zones around globals included, so not instrumented.
-__attribute__((no_sanitize_address)) std::size_t touch(const std::vector<Segment>& segments) {
-    const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
-    volatile unsigned char sink = 0;
-    std::size_t pages = 0;
-    for (const Segment& s : segments) {
-        for (std::uintptr_t a = (s.start + page - 1) & ~(page - 1); a < s.end; a += page) {
-            sink = sink + *reinterpret_cast<const volatile unsigned char*>(a);
-            ++pages;
-        }
-    }
-    return pages;
-}
-
-}  // namespace
-
-TEST_CASE("prefault: the program's code is mapped in without a fault per page", "[prefault]") {
-    if (!kernel_can_populate()) {
-        WARN("this kernel has no MADV_POPULATE_READ (Linux < 5.14): nothing to check");
-        return;
-    }
-    const std::vector<Segment> segments = own_read_only_segments();
-    REQUIRE_FALSE(segments.empty());
-
-    const autodns::PrefaultResult result = autodns::prefault_process(0);
-    // At least the program's own segments, and the C library's; none refused.
-    CHECK(result.regions >= segments.size() + 1);
-    CHECK(result.failures == 0);
-
-    // Most of this test program's several megabytes of code never ran in this process, so
-    // without the prefault reading every page would take a fault per 16 pages or so (the
-    // kernel maps a page's neighbours with it): some fifty here.
-    const long before = minor_faults();
-    const std::size_t pages = touch(segments);
-    const long faults = minor_faults() - before;
-    INFO(pages << " pages read, " << faults << " faults");
-    CHECK(pages > 500);
-    CHECK(faults <= 4);
-}
-
-namespace {
 
 // The page faults this thread takes, as the kernel counts them for perf (populating pages with
 // madvise is not counted there, unlike getrusage's minor faults). -1 when perf events are not
