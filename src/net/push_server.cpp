@@ -182,7 +182,7 @@ class PushServer::Impl {
             handle_health(req, res);
         });
         server->set_exception_handler(
-            [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+            [](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
                 std::string what = "unknown exception";
                 try {
                     if (ep) std::rethrow_exception(ep);
