@@ -7,6 +7,10 @@
 # ../shared relative to the repository), FILTER_RUNS (default 1000), PEER_FILTER_RUNS (200),
 # PG (default 1: also import the first Maildir into, and run PG_FILTER_RUNS (default 200) mail
 # filters against, a throwaway local PostgreSQL server over its Unix socket).
+# IMPORT=0 to measure only the one-process-per-mail filter (on the first Maildir), and
+# FILTER_VARIANTS="NAME=PROGRAM ..." to time other builds of the program in the same rounds as
+# this one (each `PROGRAM mail` beside `autodns-notify mail`, e.g. a build with a start-up
+# change, for a side-by-side figure; docs/performance.md).
 # Prints one JSON object per measurement and a Markdown table at the end (for
 # docs/performance.md).
 set -euo pipefail
@@ -38,6 +42,7 @@ for n in "${counts[@]}"; do
     python3 "$shared/bench/gen_maildir.py" --count "$n" --seed 1 --out "$md" --force >/dev/null
   fi
   sync
+  [ "${IMPORT:-1}" = 0 ] && continue
   # Warm the page cache once, then take the floor: open/read/close every file.
   "$build/bench_read_files" "$md" >/dev/null
   read_json=$("$build/bench_read_files" "$md")
@@ -98,12 +103,17 @@ done
 # insert into a kept-WAL database), so that all three see the same machine. The summary takes
 # the median of the rounds' medians.
 md=$work/md-${counts[0]}
-rm -f "$work/filter.sqlite"* "$work/floor.sqlite"*
+rm -f "$work/filter.sqlite"* "$work/filter-"*.sqlite* "$work/floor.sqlite"*
 rounds=5
 per_round=$((filter_runs / rounds))
 for ((r = 0; r < rounds; r++)); do
   ours=$("$build/bench_spawn_each" --offset $((r * per_round)) --limit "$per_round" "$md" -- "$bin" mail --db "$work/filter.sqlite")
   record "{\"what\": \"mail_filter\", \"round\": $r, \"result\": $ours}"
+  for variant in ${FILTER_VARIANTS:-}; do
+    name=${variant%%=*}
+    out=$("$build/bench_spawn_each" --offset $((r * per_round)) --limit "$per_round" "$md" -- "${variant#*=}" mail --db "$work/filter-$name.sqlite")
+    record "{\"what\": \"mail_filter:$name\", \"round\": $r, \"result\": $out}"
+  done
   floor=$("$build/bench_spawn_each" --offset $((r * per_round)) --limit "$per_round" "$md" -- /bin/true)
   record "{\"what\": \"spawn_floor\", \"round\": $r, \"result\": $floor}"
   floor=$("$build/bench_spawn_each" --offset $((r * per_round)) --limit "$per_round" "$md" -- "$root/$build/bench_durable_insert" "$work/floor.sqlite")
@@ -155,8 +165,12 @@ for n, d in by.items():
         pg = d["pg_import"]["measure"]["seconds"]; lite = d["import"]["measure"]["seconds"]
         print("\nPostgreSQL import of %d mails: %.2f s, %.0f mails/s (SQLite %.0f mails/s: %.0f %%)" % (
             n, pg, n / pg, n / lite, 100 * lite / pg))
-for what in ("mail_filter", "spawn_floor", "durable_insert_floor", "peer_mail_filter", "pg_mail_filter"):
+whats = ["mail_filter"] + sorted({r["what"] for r in rows if r["what"].startswith("mail_filter:")})
+medians = {}
+for what in whats + ["spawn_floor", "durable_insert_floor", "peer_mail_filter", "pg_mail_filter"]:
     rs = [r["result"] for r in rows if r["what"] == what]
+    if rs:
+        medians[what] = statistics.median(x["median_ms"] for x in rs)
     if not rs:
         continue
     print("\n%s: %d runs in %d round(s), %d failures, median %.2f ms (rounds: %s), p90 %.2f ms" % (
@@ -164,4 +178,10 @@ for what in ("mail_filter", "spawn_floor", "durable_insert_floor", "peer_mail_fi
         statistics.median(x["median_ms"] for x in rs),
         " ".join("%.2f" % x["median_ms"] for x in rs),
         statistics.median(x["p90_ms"] for x in rs)))
+floor = medians.get("durable_insert_floor")
+if floor:
+    print()
+    for what in whats:
+        if what in medians:
+            print("%s: %.2f x the durable-insert floor (target: at most 1.75)" % (what, medians[what] / floor))
 PY

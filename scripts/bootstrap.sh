@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # bootstrap.sh — install what is missing (Debian 12, as root), build, and run.
 #   scripts/bootstrap.sh demo   build, import samples/maildir into ./demo.sqlite, print the report
-#   scripts/bootstrap.sh test   build and run the whole test suite (ctest), then the mutation
+#   scripts/bootstrap.sh test   build and run the whole test suite (ctest); then the mutation
 #                               run (tests/mutation/run.py in BUILD_DIR-mutation: each mutant
-#                               breaks a promise, a test must catch it), then build the suite
-#                               again with ASan/UBSan (BUILD_DIR-asan) and run it there too
+#                               breaks a promise, a test must catch it); then the suite
+#                               again with ASan/UBSan (BUILD_DIR-asan), the tests that run
+#                               threads with ThreadSanitizer (BUILD_DIR-tsan), the style
+#                               checks (scripts/check-style.sh) and the Debian package test
+#                               (tests/package/test_deb.sh)
 #   scripts/bootstrap.sh build  only install and build
+#   scripts/bootstrap.sh deb    build the Debian package (dpkg-buildpackage -us -uc -b) in a
+#                               copy of the tree under DEB_DIR (default
+#                               /tmp/autodns-notify-deb), then run lintian on it
 # Environment: BUILD_DIR (default build), AUTODNS_SANITIZE=ON for an ASan/UBSan build,
-# JOBS (default: number of cores), SANITIZED_TESTS=0 to skip the second, sanitized run of
-# `test` (ASAN_OPTIONS / UBSAN_OPTIONS from the environment are kept when set),
-# MUTATION_TESTS=0 to skip the mutation run.
+# JOBS (default: number of cores), SANITIZED_TESTS=0 to skip the ASan/UBSan and TSan runs of
+# `test`, PACKAGE_TEST=0 to skip its package test, MUTATION_TESTS=0 to skip the mutation run
+# (ASAN_OPTIONS / UBSAN_OPTIONS / TSAN_OPTIONS from the environment are kept when set). Each
+# phase of `test` prints its time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-build}
 build_dir=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc)}
+# The tests that run threads, for the ThreadSanitizer build (a ctest -R regex).
+thread_tests='^(integration\.test_(import|serve|poll|handlers_exec|handlers_http|channel_handlers|faults)|handlers: .*|.*import.*)$'
 
 packages=(
   build-essential cmake pkg-config
@@ -24,6 +33,7 @@ packages=(
   procmail maildrop python3 sqlite3 curl openssl faketime
   postfix dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve fetchmail
   chromium fonts-dejavu-core groff-base man-db systemd
+  devscripts debhelper lintian fakeroot clang-format clang-tidy
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -38,6 +48,32 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+phase_start=$SECONDS
+phase() {  # phase NAME: the time the previous phase took, then NAME
+  echo "bootstrap: $(date -u +%H:%M:%S) ${1} (previous phase $((SECONDS - phase_start)) s)" >&2
+  phase_start=$SECONDS
+}
+
+if [ "$mode" = deb ]; then
+  # A copy of the tracked files (and of the working tree's changes to them), so that the
+  # package build never meets a build directory of the tree; the .deb lands in DEB_DIR.
+  deb_dir=${DEB_DIR:-/tmp/autodns-notify-deb}
+  version=$(dpkg-parsechangelog -l debian/changelog -S Version)
+  rm -rf "$deb_dir" && mkdir -p "$deb_dir/autodns-notify-$version"
+  git ls-files -z --cached --others --exclude-standard | grep -zv '^build' |
+    while IFS= read -r -d '' f; do [ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"; done |
+    xargs -0 cp -P --parents -t "$deb_dir/autodns-notify-$version"
+  (cd "$deb_dir/autodns-notify-$version" &&
+    DEB_BUILD_OPTIONS="parallel=$jobs" dpkg-buildpackage -us -uc -b >"$deb_dir/build.log" 2>&1) ||
+    { tail -40 "$deb_dir/build.log" >&2; echo "bootstrap: dpkg-buildpackage failed ($deb_dir/build.log)" >&2; exit 1; }
+  deb=$(ls "$deb_dir"/autodns-notify_"$version"_*.deb)
+  # lintian's errors fail the build; warnings and the rest are shown.
+  lintian --fail-on error --tag-display-limit 0 "$deb"
+  echo "$deb"
+  exit 0
+fi
+
+phase "build in $build_dir"
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DAUTODNS_SANITIZE="${AUTODNS_SANITIZE:-OFF}" >/dev/null
 cmake --build "$build_dir" -j "$jobs"
@@ -53,17 +89,60 @@ case "$mode" in
     # Sanitizer reports fail the test that triggers them (halt_on_error, leak check at exit).
     export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-    (cd "$build_dir" && ctest --output-on-failure -j "$jobs")
-    if [ "${MUTATION_TESTS:-1}" = 1 ] && [ "${AUTODNS_SANITIZE:-OFF}" != ON ]; then
+    # tests/tsan.supp: reports from inside Debian's uninstrumented libcpp-httplib left out.
+    export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp}
+    # The test runs leave most of the CPU idle (they wait on processes, sockets and timers), so
+    # the style checks run beside the first suite and the package build beside the second.
+    logs=$build_dir/ci-logs
+    mkdir -p "$logs"
+    phase "the test suite in $build_dir, the style checks beside it"
+    scripts/check-style.sh >"$logs/check-style.log" 2>&1 &
+    style=$!
+    suite=0
+    (cd "$build_dir" && ctest --output-on-failure -j "$jobs") || suite=$?
+    style_status=0
+    wait "$style" || style_status=$?
+    cat "$logs/check-style.log" >&2
+    [ "$suite" = 0 ] || { echo "bootstrap: the test suite failed" >&2; exit 1; }
+    [ "$style_status" = 0 ] || { echo "bootstrap: style checks failed" >&2; exit 1; }
+    if [ "${MUTATION_TESTS:-1}" = 1 ]; then
+      phase "the mutation run in $build_dir-mutation"
       python3 tests/mutation/run.py --work "$build_dir-mutation" --jobs "$jobs"
     fi
-    if [ "${SANITIZED_TESTS:-1}" = 1 ] && [ "${AUTODNS_SANITIZE:-OFF}" != ON ]; then
-      asan_dir=$build_dir-asan
-      echo "bootstrap: the suite again with ASan/UBSan in $asan_dir" >&2
-      cmake -S . -B "$asan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTODNS_SANITIZE=ON >/dev/null
-      cmake --build "$asan_dir" -j "$jobs"
-      (cd "$asan_dir" && ctest --output-on-failure -j "$jobs")
+    package=
+    if [ "${PACKAGE_TEST:-1}" = 1 ]; then
+      scripts/bootstrap.sh deb >"$logs/deb.log" 2>&1 &
+      package=$!
     fi
+    if [ "${SANITIZED_TESTS:-1}" = 1 ] && [ "${AUTODNS_SANITIZE:-OFF}" != ON ]; then
+      # Sanitizer builds: -O1 without debug information, which builds faster than -O2 -g;
+      # the reports still name the functions (from the symbol table), without line numbers.
+      asan_dir=$build_dir-asan
+      phase "build with ASan/UBSan in $asan_dir (the Debian package building beside it)"
+      cmake -S . -B "$asan_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
+        -DAUTODNS_SANITIZE=ON >/dev/null
+      cmake --build "$asan_dir" -j "$jobs"
+      phase "the test suite with ASan/UBSan"
+      (cd "$asan_dir" && ctest --output-on-failure -j "$jobs")
+      # ThreadSanitizer: only what runs threads (the import's workers, the push receiver's
+      # and the poll client's threads, the dispatcher and the handlers).
+      tsan_dir=$build_dir-tsan
+      phase "build with TSan in $tsan_dir"
+      cmake -S . -B "$tsan_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
+        -DAUTODNS_SANITIZE=thread >/dev/null
+      cmake --build "$tsan_dir" -j "$jobs" --target unit_tests autodns-notify autodns-notify-net autodns-notify-http
+      phase "the thread tests with TSan"
+      (cd "$tsan_dir" && ctest --output-on-failure -j "$jobs" -R "$thread_tests")
+    fi
+    if [ -n "$package" ]; then
+      phase "the Debian package test"
+      deb_status=0
+      wait "$package" || deb_status=$?
+      cat "$logs/deb.log" >&2
+      [ "$deb_status" = 0 ] || { echo "bootstrap: the Debian package build failed" >&2; exit 1; }
+      DEB=$(tail -1 "$logs/deb.log") tests/package/test_deb.sh
+    fi
+    phase "done"
     ;;
-  *) echo "usage: $0 demo|test|build" >&2; exit 64 ;;
+  *) echo "usage: $0 demo|test|build|deb" >&2; exit 64 ;;
 esac

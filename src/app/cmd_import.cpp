@@ -172,24 +172,38 @@ class AnalysisPool {
     }
 
     void help_and_wait() {
-        work(main_store_);
+        work(main_store_, generation_);  // generation_ is only written by this thread
         std::unique_lock<std::mutex> lock(mutex_);
         done_.wait(lock, [this] { return completed_ == items_->size(); });
+        items_ = nullptr;  // the caller may now change the items: no thread looks at them again
     }
 
   private:
-    void work(Store& seen) {
-        std::vector<Item>& items = *items_;
-        for (std::size_t i = next_++; i < items.size(); i = next_++) {
+    // Analyses items of `generation` until none is left to claim. An item is claimed under the
+    // mutex, together with the check that its chunk is still the current one, so a thread that
+    // wakes late never takes an index of the next chunk for the previous chunk's items (start()
+    // only runs once every item of a chunk has been completed).
+    void work(Store& seen, std::uint64_t generation) {
+        for (;;) {
+            std::vector<Item>* items = nullptr;
+            std::size_t i = 0;
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                if (generation_ != generation || items_ == nullptr || next_ >= items_->size()) {
+                    return;
+                }
+                items = items_;
+                i = next_++;
+            }
             try {
-                analyse_one(items[i], config_, seen);
+                analyse_one((*items)[i], config_, seen);
             } catch (...) {
                 // A database error in the lookup: recorded with the item, rethrown by the main
                 // thread, which owns the error handling (exit status 75 and friends).
-                items[i].failure = std::current_exception();
+                (*items)[i].failure = std::current_exception();
             }
             std::lock_guard<std::mutex> lock(mutex_);
-            if (++completed_ == items.size()) done_.notify_all();
+            if (++completed_ == items->size()) done_.notify_all();
         }
     }
 
@@ -205,7 +219,7 @@ class AnalysisPool {
             // Each lookup is its own short read transaction. (One snapshot per chunk saved a
             // few system calls, but a reader that stays on an old snapshot keeps the commit's
             // checkpoint from truncating the WAL, which then grew past 250 MB in a long run.)
-            work(store);
+            work(store, seen);
         }
     }
 
@@ -216,7 +230,7 @@ class AnalysisPool {
     std::mutex mutex_;
     std::condition_variable wake_, done_;
     std::vector<Item>* items_ = nullptr;
-    std::atomic<std::size_t> next_{0};
+    std::size_t next_ = 0;
     std::size_t completed_ = 0;
     std::uint64_t generation_ = 0;
     bool stop_ = false;

@@ -11,6 +11,6 @@ namespace autodns {
 std::string record_to_json(const Notification& n);
 
 // The inverse, for records read back from the store. Throws ItemError on bad input.
-Notification record_from_json(const std::string& json);
+Notification record_from_json(const std::string& text);
 
 }  // namespace autodns

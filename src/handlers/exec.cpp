@@ -109,6 +109,7 @@ class ExecHandler : public Handler {
         argv.push_back(nullptr);
         std::vector<std::string> env = child_environment(delivery, spec_);
         std::vector<char*> envp;
+        envp.reserve(env.size() + 1);
         for (std::string& e : env) envp.push_back(e.data());
         envp.push_back(nullptr);
 

@@ -25,7 +25,7 @@ struct FieldValue {
 // between parameters is tolerated, comments in parentheses are skipped. An RFC 2231 value
 // (name*=charset'lang'%xx) and continuations (name*0=, name*1*=) replace a plain value of the
 // same name.
-FieldValue parse_field_value(std::string_view value);
+FieldValue parse_field_value(std::string_view raw);
 
 // A media type split into lower-case type and subtype; both empty when `token` has no '/'.
 struct MediaType {

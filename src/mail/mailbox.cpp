@@ -214,7 +214,7 @@ bool MboxReader::next(std::string& message, std::uint64_t& index, std::uint64_t&
         }
     }
     // The blank line before the next separator belongs to the mbox format, not the message.
-    if (have_pending_ && message.size() >= 1 && message.back() == '\n') {
+    if (have_pending_ && !message.empty() && message.back() == '\n') {
         if (message.size() >= 2 && message[message.size() - 2] == '\n') {
             message.pop_back();
         } else if (message.size() >= 3 && message.compare(message.size() - 3, 3, "\n\r\n") == 0) {

@@ -77,9 +77,9 @@ class Poller {
         client_->set_follow_location(false);
         client_->set_keep_alive(false);
         client_->enable_server_certificate_verification(true);
-        if (!opt_.ca_file.empty()) client_->set_ca_cert_path(opt_.ca_file.c_str());
+        if (!opt_.ca_file.empty()) client_->set_ca_cert_path(opt_.ca_file);
         if (opt_.protocol == PollProtocol::json) {
-            client_->set_basic_auth(opt_.user.c_str(), opt_.password.c_str());
+            client_->set_basic_auth(opt_.user, opt_.password);
             client_->set_default_headers(
                 {{"X-Domainrobot-Context", opt_.context}, {"Accept", "application/json"}});
         }
@@ -113,8 +113,8 @@ class Poller {
     Exchange exchange(bool confirm, std::int64_t id) {
         auto send = [&]() -> httplib::Result {
             if (opt_.protocol == PollProtocol::json) {
-                return confirm ? client_->Put((prefix_ + "/poll/" + std::to_string(id)).c_str())
-                               : client_->Get((prefix_ + "/poll").c_str());
+                return confirm ? client_->Put(prefix_ + "/poll/" + std::to_string(id))
+                               : client_->Get(prefix_ + "/poll");
             }
             const std::string doc =
                 confirm
