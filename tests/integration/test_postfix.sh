@@ -82,7 +82,7 @@ if postfix -c "$PF" start >>"$T/start.out" 2>&1; then ok; else
   finish
   exit 1
 fi
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null && break
   sleep 0.1
 done
@@ -101,9 +101,9 @@ finally:
     s.quit()
 PY
 }
-wait_for() {  # wait_for DESCRIPTION COMMAND WANT: until COMMAND prints WANT (20 s at most)
+wait_for() {  # wait_for DESCRIPTION COMMAND WANT: until COMMAND prints WANT (60 s at most)
   local got
-  for _ in $(seq 200); do
+  for _ in $(seq 600); do
     got=$(eval "$2" 2>/dev/null || true)
     [ "$got" == "$3" ] && break
     sleep 0.1
