@@ -33,7 +33,7 @@ packages=(
   procmail maildrop python3 sqlite3 curl openssl faketime
   postfix dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve fetchmail
   chromium fonts-dejavu-core groff-base man-db systemd
-  devscripts debhelper lintian fakeroot clang-format clang-tidy
+  devscripts debhelper lintian fakeroot clang-format clang-tidy ccache
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -74,7 +74,14 @@ if [ "$mode" = deb ]; then
 fi
 
 phase "build in $build_dir"
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# ccache (Debian's package) lets the mutation run's copy of the tree, built with the same
+# flags, reuse these objects instead of compiling everything a second time.
+launcher=()
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(dirname "$PWD")} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" \
   -DAUTODNS_SANITIZE="${AUTODNS_SANITIZE:-OFF}" >/dev/null
 cmake --build "$build_dir" -j "$jobs"
 
