@@ -187,8 +187,11 @@ int cmd_mail(const Args& args) {
             for (const std::string& d : analysis.defects) log_line(who, "MIME defect: " + d);
         }
     } catch (const FatalError& e) {
-        log_line(who, std::string(e.what()) + db_access_note(config.db_path) +
-                          " (temporary; the MDA will retry)");
+        // Whatever the store's trouble, the mail is deferred (75), never bounced: a corrupt
+        // database needs a human, but a bounce would send the notification back to AutoDNS.
+        const char* why = e.temporary() ? " (temporary; the MDA will retry)"
+                                        : " (needs a human; the MDA keeps the mail and retries)";
+        log_line(who, std::string(e.what()) + db_access_note(config.db_path) + why);
         return log.finish(exit_temp_fail);
     } catch (const std::exception& e) {
         // A defect of ours must not bounce the mail back to AutoDNS: defer it.

@@ -70,6 +70,14 @@ for cmd in "parse $SAMPLE" "report --db $DB"; do
   expect_contains "broken handler section: $cmd names it" "$err" "handler.ticket"
 done
 
+# --- a corrupt database: mail defers (75, never a bounce) and says a human is needed.
+head -c 8192 /dev/urandom >"$T/corrupt.sqlite"
+rc=0; err=$("$BIN" mail --db "$T/corrupt.sqlite" <"$SAMPLE" 2>&1) || rc=$?
+expect_eq "corrupt database: mail defers" "$rc" 75
+expect_contains "corrupt database: needs a human" "$err" "needs a human"
+rc=0; "$BIN" report --db "$T/corrupt.sqlite" >/dev/null 2>&1 || rc=$?
+expect_eq "corrupt database: report exits 1" "$rc" 1
+
 # --- -v repeatable, never swallowing a positional argument.
 for v in "-v" "-vv" "-v -v" "--verbose" "--verbose=2"; do
   rc=0
