@@ -207,6 +207,7 @@ class Committer {
             }
             if (!pushes.empty()) {
                 std::vector<PushJob*> group;
+                group.reserve(pushes.size());
                 for (auto& j : pushes) group.push_back(j.get());
                 commit_group(*store_, group);
                 for (PushJob* j : group) {
@@ -689,13 +690,13 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         job->arrival.raw_sha256 = sha256_hex(job->body);
         state_ = State::storing;
         // The work guard keeps the I/O threads running (and a stop waiting) until the answer.
-        job->done =
-            [self = this->shared_from_this(), res, shown, method, path,
-             guard = net::make_work_guard(stream_.get_executor())](std::shared_ptr<PushJob> job) {
-                net::post(self->stream_.get_executor(), [self, job, res, shown, method, path] {
-                    self->pushed(*job, res, shown, method, path);
-                });
-            };
+        job->done = [self = this->shared_from_this(), res, shown, method, path,
+                     guard = net::make_work_guard(stream_.get_executor())](
+                        const std::shared_ptr<PushJob>& job) {
+            net::post(self->stream_.get_executor(), [self, job, res, shown, method, path] {
+                self->pushed(*job, res, shown, method, path);
+            });
+        };
         server_.committer.submit(std::move(job));
     }
 
@@ -753,10 +754,10 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         if (stopping()) res->keep_alive(false);
         res->prepare_payload();
         if (head) res->body().clear();  // Content-Length stays that of the GET answer
-        write(std::move(res));
+        write(res);
     }
 
-    void write(std::shared_ptr<Response> res) {
+    void write(const std::shared_ptr<Response>& res) {
         state_ = State::writing;
         lowest().expires_after(std::chrono::seconds(server_.opt.timeout_seconds));
         http::async_write(

@@ -125,7 +125,7 @@ FatalError translate_current(const std::string& location, const char* doing) {
                               tail + " (PostgreSQL: " + one_line(e.what()) + ")",
                           true);
     } catch (const pqxx::sql_error& e) {
-        const std::string state = e.sqlstate();
+        const std::string& state = e.sqlstate();
         const std::string text = e.what();
         Reason r = !state.empty()                      ? reason_for_sqlstate(state)
                    : text.compare(0, 6, "ERROR:") == 0 ? reason_for_error_text(text)

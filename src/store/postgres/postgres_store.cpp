@@ -244,10 +244,10 @@ class PostgresStore::Impl {
             tx->commit();
         } catch (...) {
             const bool broken = postgres_errors::current_is_broken_connection();
-            FatalError e = translate_current(shown_, "committing a batch");
+            const FatalError e = translate_current(shown_, "committing a batch");
             tx.reset();
             if (broken) conn_.reset();
-            throw e;
+            throw FatalError(e.what(), e.temporary());
         }
     }
 

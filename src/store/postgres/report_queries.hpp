@@ -11,6 +11,6 @@
 namespace autodns::postgres_report {
 
 // Fills every section of `rows` except `database` and `schema_version`.
-void load(pqxx::transaction_base& tx, const ReportWindow& window, ReportRows& rows);
+void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows);
 
 }  // namespace autodns::postgres_report

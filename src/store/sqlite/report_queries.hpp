@@ -9,6 +9,6 @@
 namespace autodns::sqlite_report {
 
 // Fills every section of `rows` except `database` and `schema_version`.
-void load(SQLite::Database& db, const ReportWindow& window, ReportRows& rows);
+void load(SQLite::Database& db, const ReportWindow& o, ReportRows& rows);
 
 }  // namespace autodns::sqlite_report
