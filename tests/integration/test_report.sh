@@ -145,7 +145,10 @@ expect_eq "html only URL is the SVG namespace" \
   "$(grep -oE 'https?://[^"]*' "$T/report.html" | sort -u)" "http://www.w3.org/2000/svg"
 if command -v chromium >/dev/null; then
   browse() {  # browse ARGS...: headless chromium with a fresh profile, no network services
-    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    # Without a clock shim (test_report_clock.sh runs this file under libfaketime): the browser
+    # only renders the page, and libfaketime's shared semaphore is not reachable from all of
+    # chromium's processes.
+    env -u LD_PRELOAD -u FAKETIME -u FAKETIME_SHARED timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
       --disable-component-update --disable-sync --no-first-run --disable-dev-shm-usage \
       --user-data-dir="$(mktemp -d "$T/chromium-XXXXXX")" --window-size=1200,1600 "$@" \
       "file://$T/report.html" 2>>"$T/chromium.log"
