@@ -46,9 +46,11 @@ smtputf8_enable = no
 CF
 sed -e "s|/etc/postfix/autodns-transport|$PF/autodns-transport|g" \
   "$SRC/examples/mda/postfix-main.cf" >>"$PF/main.cf"
+# pickup wakes every second, not every 60 s: postdrop's wake-up of pickup is sometimes lost,
+# and a 60 s poll would then decide the sendmail case's time.
 cat >"$PF/master.cf" <<CF
 127.0.0.1:$PORT inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
+pickup    unix  n - n 1 1 pickup
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
 rewrite   unix  - - n - - trivial-rewrite
