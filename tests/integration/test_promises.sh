@@ -111,7 +111,7 @@ if want durable-serve; then
 DB=$T/serve-durable.sqlite
 fresh_db "$DB"
 : >"$T/sync.log"
-LD_PRELOAD=$AUTODNS_FAULT_SHIM FAULT_SHIM_SYNC_LOG=$T/sync.log start_serve "$T/serve.log" --db "$DB"
+LD_PRELOAD=$AUTODNS_FAULT_SHIM ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 FAULT_SHIM_SYNC_LOG=$T/sync.log start_serve "$T/serve.log" --db "$DB"
 URL=http://127.0.0.1:$PORT/autodns/push
 expect_eq "serve durable: first body" "$(post "$URL" "$P/003-autoupdate_dns_success-push.json")" "200 stored"
 : >"$T/sync.log"
@@ -221,7 +221,7 @@ if want full-serve; then
 # serve: 503, nothing stored; a health check still answers; after the fault, 200.
 DB=$T/serve-full.sqlite
 full_db "$DB"
-LD_PRELOAD=$AUTODNS_FAULT_SHIM FAULT_SHIM_PATH=$DB FAULT_SHIM_ENOSPC_AFTER=0 \
+LD_PRELOAD=$AUTODNS_FAULT_SHIM ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 FAULT_SHIM_PATH=$DB FAULT_SHIM_ENOSPC_AFTER=0 \
   start_serve "$T/serve-full.log" --db "$DB"
 URL=http://127.0.0.1:$PORT/autodns/push
 expect_eq "serve, disk full: 503" "$(post "$URL" "$P/003-autoupdate_dns_success-push.json" | cut -c1-3)" 503

@@ -198,7 +198,8 @@ CONTRACT("one key by mail, push and poll is one notification with three receipts
 
 CONTRACT("quarantine keeps the raw bytes, seen_raw finds receipts and quarantine rows") {
     auto store = backend.open();
-    const std::string junk("not a notification\0\x80\xfe binary", 31);
+    static const char junk_bytes[] = "not a notification\0\x80\xfe binary";
+    const std::string junk(junk_bytes, sizeof junk_bytes - 1);
     const std::string stored_raw = "stored raw";
     CHECK_FALSE(store->seen_raw(sha256_hex(junk)));
     store->quarantine(make_arrival(Channel::mail, "q", junk), junk, "malformed: no body");
