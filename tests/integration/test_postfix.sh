@@ -112,7 +112,11 @@ wait_for() {  # wait_for DESCRIPTION COMMAND WANT: until COMMAND prints WANT (60
   done
   expect_eq "$1" "$got" "$3"
 }
-notifications() { sql "$DB" "SELECT count(*) FROM notifications"; }
+# Never through sqlite3 before the filter made the database: sqlite3 would create an empty
+# file owned by root, which the pipe's user cannot open (seen with a slow sanitizer build).
+notifications() {
+  if [ -s "$DB" ]; then sql "$DB" "SELECT count(*) FROM notifications"; else echo 0; fi
+}
 queue() { postqueue -c "$PF" -p 2>&1; }
 
 make_mail 9400001 >"$T/n1.eml"
