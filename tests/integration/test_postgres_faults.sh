@@ -61,6 +61,7 @@ wait "$mails"
 wait "$pushes"
 
 expect_eq "import stopped by the crash, or finished before it" "$(case $rc in 0|75) echo ok;; *) echo "$rc";; esac)" ok
+case $rc in 0 | 75) ;; *) echo "import's messages:" >&2; tail -n 5 "$T/import.log" >&2 ;; esac
 awk '$2 != 0 && $2 != 75 {print}' "$T/mail.status" >"$T/mail.bad"
 expect_eq "mail exits 0 or 75 only" "$(wc -l <"$T/mail.bad" | tr -d ' ')" 0
 awk '$2 != 200 && $2 != 503 {print}' "$T/push.status" >"$T/push.bad"
