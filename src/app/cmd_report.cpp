@@ -167,7 +167,11 @@ int cmd_report(const Args& args) {
     query.until = util::format_utc_iso8601(options.until);
     if (vm.count("limit")) query.list_limit = vm["limit"].as<std::size_t>();
     options.list_limit = query.list_limit;
-    Report report = build_report(open_store(store_options)->report_rows(query), options);
+    // The mail arrivals stream into the collector while the store reads them: the report's
+    // memory stays flat in the size of the store.
+    FallbackCollector fallback(options);
+    query.on_mail_arrival = [&fallback](MailArrivalRow&& m) { fallback.add(m); };
+    Report report = build_report(open_store(store_options)->report_rows(query), options, &fallback);
 
     std::string out;
     if (format == "text") out = render_text(report);

@@ -237,7 +237,7 @@ std::string render_html(const Report& r) {
         << "</span></div>\n</header>\n<main>\n";
 
     std::int64_t errors = 0;
-    for (const ErrorGroup& g : r.errors) errors += static_cast<std::int64_t>(g.rows.size());
+    for (const ErrorGroup& g : r.errors) errors += g.count;
     struct Card {
         const char* id;
         const char* label;

@@ -153,7 +153,7 @@ std::string render_json(const Report& r) {
         .end_object();
 
     std::int64_t errors = 0;
-    for (const ErrorGroup& g : r.errors) errors += static_cast<std::int64_t>(g.rows.size());
+    for (const ErrorGroup& g : r.errors) errors += g.count;
     j.begin_object("totals")
         .field("notifications", rows.notifications)
         .field("new_notifications", rows.new_notifications)
@@ -260,7 +260,7 @@ std::string render_json(const Report& r) {
         j.begin_object()
             .field("status_code",
                    g.status_code.empty() ? std::nullopt : std::optional<std::string>(g.status_code))
-            .field("count", static_cast<std::int64_t>(g.rows.size()))
+            .field("count", g.count)
             .begin_array("notifications");
         for (const ErrorRow& e : g.rows) {
             j.begin_object()

@@ -85,7 +85,7 @@ std::string render_prometheus(const Report& r) {
     for (const auto& [status, count] : by_status) e.sample(count, {{"status", status}});
     e.family(p + "errors_total", "counter", "Stored notifications with status error, by code.");
     for (const ErrorGroup& g : r.errors) {
-        e.sample(static_cast<std::int64_t>(g.rows.size()), {{"code", g.status_code}});
+        e.sample(g.count, {{"code", g.status_code}});
     }
 
     const FallbackSummary& f = r.fallback_summary;

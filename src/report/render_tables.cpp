@@ -156,7 +156,7 @@ std::vector<ReportTable> report_tables(const Report& r) {
         add("fallback_mail", "", r.fallback_summary.count);
         add("fallback_24h", "", r.fallback_summary.fallback_24h);
         std::int64_t errors = 0;
-        for (const ErrorGroup& g : r.errors) errors += static_cast<std::int64_t>(g.rows.size());
+        for (const ErrorGroup& g : r.errors) errors += g.count;
         add("errors", "", errors);
         add("open_jobs", "", rows.open_jobs_total);
         add("outbox_pending", "", rows.outbox_pending);
@@ -289,8 +289,7 @@ std::vector<ReportTable> report_tables(const Report& r) {
             }
             std::string joined;
             for (const std::string& o : objects) joined += (joined.empty() ? "" : ", ") + o;
-            t.rows.push_back(
-                {g.status_code, num(static_cast<std::int64_t>(g.rows.size())), text, joined});
+            t.rows.push_back({g.status_code, num(g.count), text, joined});
         }
         tables.push_back(std::move(t));
     }

@@ -15,28 +15,6 @@ std::optional<std::int64_t> to_unix(const std::optional<std::string>& iso) {
     return util::parse_time_to_unix(*iso, "UTC0");  // stored times carry their zone ("Z")
 }
 
-FallbackSummary summarize(const std::vector<FallbackRow>& rows) {
-    FallbackSummary s;
-    std::vector<std::int64_t> delays;
-    for (const FallbackRow& r : rows) {
-        ++s.count;
-        if (r.fallback_class == "mail only") ++s.mail_only;
-        if (r.fallback_class == "after push") ++s.after_push;
-        if (r.fallback_class == "after poll") ++s.after_poll;
-        if (r.fallback_24h) ++s.fallback_24h;
-        if (r.delay_seconds) delays.push_back(*r.delay_seconds);
-    }
-    s.with_delay = static_cast<std::int64_t>(delays.size());
-    if (!delays.empty()) {
-        std::sort(delays.begin(), delays.end());
-        const std::size_t n = delays.size();
-        s.median_delay_seconds =
-            n % 2 ? delays[n / 2] : (delays[n / 2 - 1] + delays[n / 2]) / 2;  // lower mean
-        s.max_delay_seconds = delays.back();
-    }
-    return s;
-}
-
 }  // namespace
 
 std::string quarantine_reason_class(const std::string& reason) {
@@ -44,53 +22,101 @@ std::string quarantine_reason_class(const std::string& reason) {
     return colon == std::string::npos ? reason : reason.substr(0, colon);
 }
 
-Report build_report(ReportRows rows, const ReportOptions& options) {
+void FallbackCollector::add(const MailArrivalRow& m) {
+    const auto mail = to_unix(m.first_mail);
+    const auto push = to_unix(m.first_push);
+    const auto poll = to_unix(m.first_poll);
+    const bool push_before = push && mail && *push <= *mail;
+    const bool poll_before = poll && mail && *poll <= *mail;
+    FallbackRow row;
+    if (!push && !poll) {
+        row.fallback_class = "mail only";
+        ++summary_.mail_only;
+    } else if (push_before && (!poll_before || *push <= *poll)) {
+        row.fallback_class = "after push";
+        row.after_first_seconds = *mail - *push;
+        ++summary_.after_push;
+    } else if (poll_before) {
+        row.fallback_class = "after poll";
+        row.after_first_seconds = *mail - *poll;
+        ++summary_.after_poll;
+    } else {
+        return;  // mail came first: no fallback
+    }
+    ++summary_.count;
+    const auto created = to_unix(m.created);
+    if (created && mail) {
+        row.delay_seconds = *mail - *created;
+        delays_.push_back(*row.delay_seconds);
+    }
+    row.fallback_24h = row.fallback_class == "mail only" && row.delay_seconds &&
+                       *row.delay_seconds >= options_.fallback_threshold_seconds;
+    if (row.fallback_24h) ++summary_.fallback_24h;
+    std::vector<FallbackRow>& rank = ranked_[row.fallback_24h                    ? 0
+                                             : row.fallback_class == "mail only" ? 2
+                                                                                 : 1];
+    // Rows arrive by first mail arrival: the first list_limit of a rank are the ones listed.
+    if (rank.size() < options_.list_limit) {
+        row.arrival = m;
+        rank.push_back(std::move(row));
+    }
+}
+
+void FallbackCollector::finish(std::vector<FallbackRow>& listing, FallbackSummary& summary) {
+    listing.clear();
+    for (std::vector<FallbackRow>& rank : ranked_) {
+        for (FallbackRow& row : rank) {
+            if (listing.size() == options_.list_limit) break;
+            listing.push_back(std::move(row));
+        }
+        rank.clear();
+    }
+    summary = summary_;
+    summary.with_delay = static_cast<std::int64_t>(delays_.size());
+    if (!delays_.empty()) {
+        const std::size_t n = delays_.size();
+        auto nth = [&](std::size_t i) {
+            std::nth_element(delays_.begin(), delays_.begin() + static_cast<std::ptrdiff_t>(i),
+                             delays_.end());
+            return delays_[i];
+        };
+        const std::int64_t upper = nth(n / 2);
+        // The lower mean of the two middle values when n is even.
+        summary.median_delay_seconds =
+            n % 2 ? upper
+                  : (*std::max_element(delays_.begin(),
+                                       delays_.begin() + static_cast<std::ptrdiff_t>(n / 2)) +
+                     upper) /
+                        2;
+        summary.max_delay_seconds = *std::max_element(delays_.begin(), delays_.end());
+    }
+}
+
+Report build_report(ReportRows rows, const ReportOptions& options, FallbackCollector* streamed) {
     Report report;
     report.options = options;
 
-    for (const MailArrivalRow& m : rows.mail_arrivals) {
-        const auto mail = to_unix(m.first_mail);
-        const auto push = to_unix(m.first_push);
-        const auto poll = to_unix(m.first_poll);
-        const bool push_before = push && mail && *push <= *mail;
-        const bool poll_before = poll && mail && *poll <= *mail;
-        FallbackRow row;
-        if (!push && !poll) {
-            row.fallback_class = "mail only";
-        } else if (push_before && (!poll_before || *push <= *poll)) {
-            row.fallback_class = "after push";
-            row.after_first_seconds = *mail - *push;
-        } else if (poll_before) {
-            row.fallback_class = "after poll";
-            row.after_first_seconds = *mail - *poll;
-        } else {
-            continue;  // mail came first: no fallback
-        }
-        const auto created = to_unix(m.created);
-        if (created && mail) row.delay_seconds = *mail - *created;
-        row.fallback_24h = row.fallback_class == "mail only" && row.delay_seconds &&
-                           *row.delay_seconds >= options.fallback_threshold_seconds;
-        row.arrival = m;
-        report.fallback.push_back(std::move(row));
-    }
-    report.fallback_summary = summarize(report.fallback);
-    auto rank = [](const FallbackRow& f) {
-        return f.fallback_24h ? 0 : f.fallback_class == "mail only" ? 2 : 1;
-    };
-    std::stable_sort(report.fallback.begin(), report.fallback.end(),
-                     [&](const FallbackRow& a, const FallbackRow& b) { return rank(a) < rank(b); });
-    if (report.fallback.size() > options.list_limit) report.fallback.resize(options.list_limit);
+    FallbackCollector own(report.options);
+    FallbackCollector& fallback = streamed ? *streamed : own;
+    for (const MailArrivalRow& m : rows.mail_arrivals) fallback.add(m);
+    rows.mail_arrivals.clear();
+    fallback.finish(report.fallback, report.fallback_summary);
 
-    for (const ErrorRow& e : rows.errors) {
+    for (const GroupCount& g : rows.error_codes) report.errors.push_back({g.first, g.count, {}});
+    for (ErrorRow& e : rows.errors) {
         const std::string code = e.status_code.value_or("");
-        if (report.errors.empty() || report.errors.back().status_code != code) {
-            report.errors.push_back({code, {}});
+        auto group = std::find_if(report.errors.begin(), report.errors.end(),
+                                  [&](const ErrorGroup& g) { return g.status_code == code; });
+        if (group == report.errors.end()) {  // rows without their counts (built by hand)
+            report.errors.push_back({code, 0, {}});
+            group = report.errors.end() - 1;
         }
-        report.errors.back().rows.push_back(e);
+        if (rows.error_codes.empty()) ++group->count;
+        group->rows.push_back(std::move(e));
     }
-    std::stable_sort(
-        report.errors.begin(), report.errors.end(),
-        [](const ErrorGroup& a, const ErrorGroup& b) { return a.rows.size() > b.rows.size(); });
+    rows.errors.clear();
+    std::stable_sort(report.errors.begin(), report.errors.end(),
+                     [](const ErrorGroup& a, const ErrorGroup& b) { return a.count > b.count; });
 
     std::map<std::string, std::int64_t> classes;
     for (const GroupCount& g : rows.quarantine_reasons) {

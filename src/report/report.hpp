@@ -42,8 +42,9 @@ struct FallbackSummary {
 };
 
 struct ErrorGroup {
-    std::string status_code;  // "" when the error had no code
-    std::vector<ErrorRow> rows;
+    std::string status_code;     // "" when the error had no code
+    std::int64_t count = 0;      // error notifications with this code in the window
+    std::vector<ErrorRow> rows;  // the first of them (at most the window's list_limit)
 };
 
 struct Report {
@@ -58,7 +59,27 @@ struct Report {
     std::vector<GroupCount> quarantine_classes;  // class, "", count; most frequent first
 };
 
-Report build_report(ReportRows rows, const ReportOptions& options);
+// Classifies mail arrival rows one at a time (fed by ReportWindow::on_mail_arrival while the
+// store reads them, or from ReportRows::mail_arrivals): counts every fallback, keeps the
+// listing's rows (at most list_limit) and the delays for the median, 8 bytes per fallback.
+class FallbackCollector {
+  public:
+    explicit FallbackCollector(const ReportOptions& options) : options_(options) {}
+    void add(const MailArrivalRow& arrival);
+    // The listing, telling ones first (see Report::fallback), and the summary.
+    void finish(std::vector<FallbackRow>& listing, FallbackSummary& summary);
+
+  private:
+    const ReportOptions& options_;
+    FallbackSummary summary_;
+    std::vector<std::int64_t> delays_;
+    std::vector<FallbackRow> ranked_[3];  // flagged after 24 h, after push/poll, other mail only
+};
+
+// The report from the rows of one snapshot. `streamed`, when given, has received the mail
+// arrivals (rows.mail_arrivals is then empty).
+Report build_report(ReportRows rows, const ReportOptions& options,
+                    FallbackCollector* streamed = nullptr);
 
 // The class of a quarantine reason: the text before its first ':' ("not a notification",
 // "malformed", "untrusted"), or the whole reason when it has none.

@@ -9,19 +9,31 @@
 // notification belongs to the window when at least one of its arrivals does. Open jobs and
 // dead-lettered work are current states and are not windowed (open jobs only consider what
 // arrived before `until`).
+//
+// Memory stays flat in the size of the store: every section is an aggregate or a listing of at
+// most `list_limit` rows, except the mail arrivals, which a caller that sets
+// ReportWindow::on_mail_arrival receives one at a time while the query runs (the report keeps
+// its counts and a bounded listing of them, report/report.hpp).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace autodns {
 
+struct MailArrivalRow;
+
 struct ReportWindow {
     std::string since;            // ISO 8601 UTC, inclusive
     std::string until;            // ISO 8601 UTC, exclusive
-    std::size_t list_limit = 50;  // rows in each listing (quarantine, dead letters, open jobs)
+    std::size_t list_limit = 50;  // rows in each listing (quarantine, dead letters, open jobs,
+                                  // errors of one status code)
+    // When set, each mail arrival row goes to this function, in the listing's order and inside
+    // the snapshot, instead of into ReportRows::mail_arrivals (which then stays empty).
+    std::function<void(MailArrivalRow&&)> on_mail_arrival;
 };
 
 struct ChannelRow {
@@ -113,8 +125,9 @@ struct ReportRows {
     std::vector<DayChannelCount> per_day;       // by day, then channel
     std::vector<GroupCount> by_type;            // kind, type; most frequent first
     std::vector<GroupCount> by_status;          // status type, code; most frequent first
-    std::vector<MailArrivalRow> mail_arrivals;  // by first mail arrival
-    std::vector<ErrorRow> errors;               // by code, then created
+    std::vector<MailArrivalRow> mail_arrivals;  // by first mail arrival (unless streamed)
+    std::vector<GroupCount> error_codes;        // status code ("" when none), "", count; by code
+    std::vector<ErrorRow> errors;  // by code, then created; at most list_limit per code
     std::int64_t open_jobs_total = 0;
     std::vector<OpenJobRow> open_jobs;             // oldest first, at most list_limit
     std::vector<GroupCount> quarantine_reasons;    // reason text, "", count

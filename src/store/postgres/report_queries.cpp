@@ -76,14 +76,24 @@ const char* const sql_mail_arrivals =
     "f.key WHERE f.first_mail >= $1 AND f.first_mail < $2 "
     "ORDER BY f.first_mail COLLATE \"C\", n.key COLLATE \"C\"";
 
+// The error notifications in the window, at most $3 of each status code (the first by
+// created, then key), and the count of each code.
 const std::string sql_errors =
     std::string(
-        "SELECT key, id, kind, type, status_code, record->'status'->>'text', "
-        "object_type, object_value, created FROM notifications WHERE status_type = 'error' "
-        "AND key IN (") +
+        "SELECT key, id, kind, type, status_code, status_text, object_type, object_value, "
+        "created FROM (SELECT key, id, kind, type, status_code, record->'status'->>'text' AS "
+        "status_text, object_type, object_value, created, row_number() OVER (PARTITION BY "
+        "coalesce(status_code, '') ORDER BY created COLLATE \"C\" NULLS FIRST, key COLLATE "
+        "\"C\") AS n FROM notifications WHERE status_type = 'error' AND key IN (") +
     window_keys +
-    ") ORDER BY coalesce(status_code, '') COLLATE \"C\", created COLLATE \"C\" NULLS FIRST, "
-    "key COLLATE \"C\"";
+    ")) AS e WHERE n <= $3 ORDER BY coalesce(status_code, '') COLLATE \"C\", created COLLATE "
+    "\"C\" NULLS FIRST, key COLLATE \"C\"";
+
+const std::string sql_error_codes =
+    std::string(
+        "SELECT coalesce(status_code, '') AS code, '', count(*) FROM notifications WHERE "
+        "status_type = 'error' AND key IN (") +
+    window_keys + ") GROUP BY 1 ORDER BY code COLLATE \"C\"";
 
 // Same job id, or (without one) same type and object created at or after it. $1 = until,
 // $2 = limit.
@@ -214,7 +224,7 @@ void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows) {
     }
     rows.by_type = r.groups(sql_by_type);
     rows.by_status = r.groups(sql_by_status);
-    for (const auto& row : r.window(sql_mail_arrivals)) {
+    auto mail_arrival = [](const pqxx::row& row) {
         MailArrivalRow m;
         m.key = text(row[0]);
         m.id = optional_int(row[1]);
@@ -226,9 +236,25 @@ void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows) {
         m.first_mail = text(row[7]);
         m.first_push = optional_text(row[8]);
         m.first_poll = optional_text(row[9]);
-        rows.mail_arrivals.push_back(std::move(m));
+        return m;
+    };
+    if (o.on_mail_arrival) {
+        // Through a cursor, a slice at a time: a result holds all its rows in memory.
+        r.window(std::string("DECLARE report_mail_arrivals NO SCROLL CURSOR FOR ") +
+                 sql_mail_arrivals);
+        for (;;) {
+            const pqxx::result slice = r.tx().exec("FETCH 1000 FROM report_mail_arrivals");
+            for (const auto& row : slice) o.on_mail_arrival(mail_arrival(row));
+            if (slice.size() < 1000) break;
+        }
+        r.tx().exec("CLOSE report_mail_arrivals");
+    } else {
+        for (const auto& row : r.window(sql_mail_arrivals)) {
+            rows.mail_arrivals.push_back(mail_arrival(row));
+        }
     }
-    for (const auto& row : r.window(sql_errors)) {
+    rows.error_codes = r.groups(sql_error_codes);
+    for (const auto& row : r.window_limit(sql_errors)) {
         ErrorRow e;
         e.key = text(row[0]);
         e.id = optional_int(row[1]);

@@ -67,12 +67,21 @@ const char* const sql_mail_arrivals =
     "f.first_mail, f.first_push, f.first_poll FROM firsts f JOIN notifications n ON n.key = "
     "f.key WHERE f.first_mail >= ?1 AND f.first_mail < ?2 ORDER BY f.first_mail, n.key";
 
+// The error notifications in the window, at most ?3 of each status code (the first by
+// created, then key), and the count of each code.
 const std::string sql_errors =
     std::string(
         "SELECT key, id, kind, type, status_code, json_extract(record, '$.status.text'), "
-        "object_type, object_value, created FROM notifications WHERE status_type = 'error' "
-        "AND key IN (") +
-    window_keys + ") ORDER BY coalesce(status_code, ''), created, key";
+        "object_type, object_value, created FROM (SELECT *, row_number() OVER (PARTITION BY "
+        "coalesce(status_code, '') ORDER BY created, key) AS n FROM notifications WHERE "
+        "status_type = 'error' AND key IN (") +
+    window_keys + ")) WHERE n <= ?3 ORDER BY coalesce(status_code, ''), created, key";
+
+const std::string sql_error_codes =
+    std::string(
+        "SELECT coalesce(status_code, ''), '', count(*) FROM notifications WHERE status_type = "
+        "'error' AND key IN (") +
+    window_keys + ") GROUP BY 1 ORDER BY 1";
 
 // Same job id, or (without one) same type and object created at or after it.
 const char* const open_jobs_from =
@@ -232,9 +241,14 @@ void load(SQLite::Database& db, const ReportWindow& o, ReportRows& rows) {
             m.first_mail = text(s.getColumn(7));
             m.first_push = optional_text(s.getColumn(8));
             m.first_poll = optional_text(s.getColumn(9));
-            rows.mail_arrivals.push_back(std::move(m));
+            if (o.on_mail_arrival) {
+                o.on_mail_arrival(std::move(m));
+            } else {
+                rows.mail_arrivals.push_back(std::move(m));
+            }
         }
     }
+    rows.error_codes = r.groups(sql_error_codes);
     {
         SQLite::Statement s = r.prepare(sql_errors);
         while (s.executeStep()) {
