@@ -60,6 +60,10 @@ struct Report {
 
 Report build_report(ReportRows rows, const ReportOptions& options);
 
+// The prune horizon (ReportRows::pruned_before) when the window starts before it, so that some
+// of its arrivals may have been removed by retention; else empty.
+std::string pruned_within_window(const Report& report);
+
 // The class of a quarantine reason: the text before its first ':' ("not a notification",
 // "malformed", "untrusted"), or the whole reason when it has none.
 std::string quarantine_reason_class(const std::string& reason);
