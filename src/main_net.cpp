@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     autodns::register_postgres_backend();
     if (argc >= 2) {
-        for (const char* store_command : {"mail", "import", "dispatch", "report"}) {
+        for (const char* store_command : {"mail", "import", "dispatch", "report", "prune"}) {
             if (std::strcmp(argv[1], store_command) != 0) continue;
             try {
                 return autodns::run_app(argc, argv);
@@ -30,9 +30,10 @@ int main(int argc, char** argv) {
         }
     }
     if (argc < 2 || (std::strcmp(argv[1], "serve") != 0 && std::strcmp(argv[1], "poll") != 0)) {
-        std::fprintf(stderr,
-                     "usage: autodns-notify-net serve|poll|mail|import|dispatch|report [OPTIONS]\n"
-                     "(run as 'autodns-notify COMMAND')\n");
+        std::fprintf(
+            stderr,
+            "usage: autodns-notify-net serve|poll|mail|import|dispatch|report|prune [OPTIONS]\n"
+            "(run as 'autodns-notify COMMAND')\n");
         return autodns::exit_usage;
     }
     const char* name = argv[1];

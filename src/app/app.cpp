@@ -26,6 +26,7 @@ const CommandEntry commands[] = {
     {"import", cmd_import, "import Maildir folders, mbox files and .eml files"},
     {"dispatch", cmd_dispatch, "deliver and retry pending handler work; list or revive dead rows"},
     {"report", cmd_report, "reconciliation report (text, csv, json, html) and metrics"},
+    {"prune", cmd_prune, "retention: remove old receipts, quarantine, raw payloads, notifications"},
     {"serve", cmd_serve, "push receiver: HTTP server for AutoDNS push notifications"},
     {"poll", cmd_poll, "poll client: fetch, store, then confirm (JSON REST or XML gateway)"},
 };

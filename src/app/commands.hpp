@@ -15,6 +15,7 @@ int cmd_mail(const Args& args);
 int cmd_import(const Args& args);
 int cmd_dispatch(const Args& args);
 int cmd_report(const Args& args);
+int cmd_prune(const Args& args);
 int cmd_serve(const Args& args);  // execs autodns-notify-net (net_commands.hpp)
 int cmd_poll(const Args& args);   // likewise
 

@@ -63,6 +63,7 @@ const std::vector<SectionSchema>& config_schema() {
         {"poll",
          {"protocol", "url", "user", "password", "context", "interval", "timeout", "retry-min",
           "retry-max", "max-failures", "ca-file", "cert-file", "key-file", "keepalive"}},
+        {"retention", {"raw-days", "receipt-days", "quarantine-days", "notification-days"}},
     };
     return schema;
 }

@@ -234,7 +234,12 @@ std::string render_html(const Report& r) {
         << "<div class=\"meta\"><span>Window <b>" << iso(r.options.since) << "</b> to <b>"
         << iso(r.options.until) << "</b> (arrival time, UTC)</span><span>Generated "
         << iso(r.options.generated_at) << "</span><span>Database " << html_escape(rows.database)
-        << "</span></div>\n</header>\n<main>\n";
+        << "</span>";
+    if (const std::string pruned = pruned_within_window(r); !pruned.empty()) {
+        out << "<span>Retention removed arrivals before <b>" << html_escape(pruned)
+            << "</b>: the window is incomplete before then</span>";
+    }
+    out << "</div>\n</header>\n<main>\n";
 
     std::int64_t errors = 0;
     for (const ErrorGroup& g : r.errors) errors += g.count;

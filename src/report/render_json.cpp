@@ -149,8 +149,11 @@ std::string render_json(const Report& r) {
     j.begin_object("window")
         .field("since", iso(r.options.since))
         .field("until", iso(r.options.until))
-        .field("by", "arrival")
-        .end_object();
+        .field("by", "arrival");
+    if (const std::string pruned = pruned_within_window(r); !pruned.empty()) {
+        j.field("pruned_before", pruned);
+    }
+    j.end_object();
 
     std::int64_t errors = 0;
     for (const ErrorGroup& g : r.errors) errors += g.count;

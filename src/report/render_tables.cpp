@@ -389,6 +389,10 @@ std::string render_text(const Report& r) {
         << "  window     " << iso(r.options.since) << " to " << iso(r.options.until)
         << " (arrival time, UTC; until excluded)\n"
         << "  generated  " << iso(r.options.generated_at) << "\n";
+    if (const std::string pruned = pruned_within_window(r); !pruned.empty()) {
+        out << "  note       retention removed arrivals before " << pruned
+            << ": the window is incomplete before then\n";
+    }
     static const std::map<std::string, std::string> summary_labels = {
         {"notifications", "notifications (with an arrival in the window)"},
         {"new_notifications", "new (first arrival in the window)"},
@@ -462,6 +466,9 @@ std::string render_csv(const Report& r) {
     line("window", 1, "until", iso(r.options.until));
     line("window", 1, "generated_at", iso(r.options.generated_at));
     line("window", 1, "database", r.rows.database);
+    if (const std::string pruned = pruned_within_window(r); !pruned.empty()) {
+        line("window", 1, "pruned_before", pruned);
+    }
     for (const ReportTable& t : report_tables(r)) {
         if (t.id == "summary") {  // one row: a column per figure
             for (const auto& row : t.rows) line(t.id, 1, row[0], row[1]);

@@ -17,6 +17,12 @@ std::optional<std::int64_t> to_unix(const std::optional<std::string>& iso) {
 
 }  // namespace
 
+std::string pruned_within_window(const Report& report) {
+    const std::string& horizon = report.rows.pruned_before;
+    if (horizon.empty() || util::format_utc_iso8601(report.options.since) >= horizon) return {};
+    return horizon;
+}
+
 std::string quarantine_reason_class(const std::string& reason) {
     const std::string::size_type colon = reason.find(':');
     return colon == std::string::npos ? reason : reason.substr(0, colon);

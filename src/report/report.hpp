@@ -81,6 +81,10 @@ class FallbackCollector {
 Report build_report(ReportRows rows, const ReportOptions& options,
                     FallbackCollector* streamed = nullptr);
 
+// The prune horizon (ReportRows::pruned_before) when the window starts before it, so that some
+// of its arrivals may have been removed by retention; else empty.
+std::string pruned_within_window(const Report& report);
+
 // The class of a quarantine reason: the text before its first ':' ("not a notification",
 // "malformed", "untrusted"), or the whole reason when it has none.
 std::string quarantine_reason_class(const std::string& reason);

@@ -116,6 +116,10 @@ struct DeadLetterRow {
 struct ReportRows {
     std::string database;  // the store's location, without a password
     int schema_version = 0;
+    // Retention removed arrivals (receipts, quarantine rows or whole notifications) received
+    // before this time (ISO 8601 UTC; the latest such cutoff); empty when it never did. A window
+    // that starts earlier is incomplete.
+    std::string pruned_before;
     std::int64_t notifications = 0;      // distinct keys with an arrival in the window
     std::int64_t new_notifications = 0;  // first arrival in the window
     std::int64_t arrivals = 0;

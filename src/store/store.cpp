@@ -5,6 +5,7 @@
 
 #include "core/errors.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "util/time.hpp"
 
 namespace autodns {
 namespace {
@@ -43,6 +44,35 @@ Backends& backends() {
 }
 
 }  // namespace
+
+std::string prune_policy_problem(const PrunePolicy& policy) {
+    const std::pair<const char*, int> ages[] = {{"raw-days", policy.raw_days},
+                                                {"receipt-days", policy.receipt_days},
+                                                {"quarantine-days", policy.quarantine_days},
+                                                {"notification-days", policy.notification_days}};
+    for (const auto& [name, days] : ages) {
+        if (days < 0) {
+            return std::string(name) + " " + std::to_string(days) +
+                   " is negative (0 keeps forever, else at least " +
+                   std::to_string(prune_minimum_days) + " days)";
+        }
+        if (days > 0 && days < prune_minimum_days) {
+            return std::string(name) + " " + std::to_string(days) + " is below the minimum of " +
+                   std::to_string(prune_minimum_days) +
+                   " days (the AutoDNS mail fallback comes 24 h late; 0 keeps forever)";
+        }
+        if (days > 36500) {
+            return std::string(name) + " " + std::to_string(days) +
+                   " is more than 36500 days (use 0 to keep forever)";
+        }
+    }
+    return {};
+}
+
+std::string prune_cutoff(std::int64_t now, int days) {
+    if (days <= 0) return {};
+    return util::format_utc_iso8601(now - static_cast<std::int64_t>(days) * 86400);
+}
 
 std::string store_location_problem(const std::string& location) {
     if (location.empty()) {

@@ -147,6 +147,53 @@ struct StoreCounts {
     std::int64_t outbox_dead = 0;
 };
 
+// Retention (docs/storage.md, "Retention"): what Store::prune() removes. Each age is in days;
+// 0 keeps that data forever. A non-zero age below prune_minimum_days is refused: AutoDNS falls
+// back to mail 24 h after an unconfirmed poll or push, and that late mail must still meet the
+// data that makes it a duplicate.
+inline constexpr int prune_minimum_days = 2;
+
+struct PrunePolicy {
+    // Raw payloads of notifications first received more than raw_days ago (the record and the
+    // key stay).
+    int raw_days = 0;
+    // Receipts received more than receipt_days ago; their raw fingerprints are kept, so that
+    // seen_raw() (import) still knows the inputs.
+    int receipt_days = 0;
+    // Quarantine rows received more than quarantine_days ago; fingerprints kept likewise.
+    int quarantine_days = 0;
+    // Notifications whose every arrival is more than notification_days old and whose outbox
+    // rows are all done (or that have none), with their receipts and outbox rows. The key is
+    // kept as a tombstone: ingest() counts a later arrival of it as a duplicate.
+    int notification_days = 0;
+};
+
+// Empty when every age of `policy` is 0 or at least prune_minimum_days, else what is wrong,
+// naming the config key ("raw-days 1 is below the minimum of 2 days").
+std::string prune_policy_problem(const PrunePolicy& policy);
+
+// The cutoff of an age: ISO 8601 UTC text of `now` minus `days` days; empty for 0 (keep).
+std::string prune_cutoff(std::int64_t now, int days);
+
+// What prune() removed (or, dry run, would remove). The policies run in this order, each on
+// what the ones before left: notifications, receipts, quarantine, raw payloads.
+struct PruneResult {
+    std::int64_t notifications = 0;
+    std::int64_t notification_receipts = 0;  // receipts removed with those notifications
+    std::int64_t notification_outbox = 0;    // done outbox rows removed with them
+    std::int64_t receipts = 0;               // by receipt_days, besides the ones above
+    std::int64_t quarantined = 0;
+    std::int64_t quarantine_bytes = 0;  // size of their raw inputs
+    std::int64_t raw_payloads = 0;
+    std::int64_t raw_payload_bytes = 0;
+};
+
+// Where retention has removed data: the latest cutoff of each policy that removed rows (ISO 8601
+// UTC), empty when it never did. Kept by the store, read by the report.
+struct PruneHorizons {
+    std::string raw, receipts, quarantine, notifications;
+};
+
 // A store connection. Not thread-safe: one per thread (the push receiver keeps a pool).
 class Store {
   public:
@@ -241,6 +288,26 @@ class Store {
 
     // Makes every dead row pending again, due now, with attempts reset. Returns how many.
     virtual std::int64_t retry_dead() = 0;
+
+    // --- Retention.
+
+    // Applies `policy` with `now` (Unix seconds) as the present. Never removes a pending or dead
+    // outbox row, nor a notification that has one. Runs in bounded transactions of at most
+    // prune_batch_rows rows each, so that concurrent writers wait briefly (a crash in between
+    // leaves the work done so far, consistent). With `dry_run` nothing is written and the
+    // counts are what a run would remove now. Throws FatalError (not temporary) for an age below
+    // prune_minimum_days.
+    static constexpr int prune_batch_rows = 10000;
+    virtual PruneResult prune(const PrunePolicy& policy, std::int64_t now, bool dry_run) = 0;
+
+    // The horizons recorded by prune() so far.
+    virtual PruneHorizons prune_horizons() = 0;
+
+    // Gives the space of removed rows back now rather than leaving it for reuse: SQLite runs
+    // VACUUM (an exclusive lock for the duration; room for a copy of the database is needed)
+    // and truncates the WAL; PostgreSQL runs VACUUM on the tables (space reusable, the files do
+    // not shrink; autovacuum does the same on its own). False when it could not finish.
+    virtual bool reclaim_space() = 0;
 
     // --- Queries (reports, tests, tools).
 

@@ -28,6 +28,7 @@ expect_eq "the owner creates the schema" "$rc" 0
 pg_sql "GRANT USAGE ON SCHEMA autodns TO autodns_writer, autodns_reader;
 GRANT SELECT, INSERT ON autodns.notifications, autodns.receipts, autodns.quarantine TO autodns_writer;
 GRANT SELECT, INSERT, UPDATE ON autodns.outbox TO autodns_writer;
+GRANT SELECT ON autodns.pruned_keys, autodns.pruned_raw TO autodns_writer;
 GRANT SELECT ON autodns.autodns_schema TO autodns_writer, autodns_reader;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA autodns TO autodns_writer;
 GRANT SELECT ON ALL TABLES IN SCHEMA autodns TO autodns_reader;" >/dev/null

@@ -10,6 +10,7 @@
 
 #include <grp.h>
 #include <catch2/catch.hpp>
+#include <ctime>
 
 #include <chrono>
 #include <cstdio>
@@ -490,6 +491,40 @@ TEST_CASE("store: quarantine keeps the exact raw bytes", "[store]") {
     CHECK(store.counts().quarantined == 2);
     CHECK(store.counts().notifications == 0);
     CHECK(store.list_quarantine(1).size() == 1);
+}
+
+TEST_CASE("store: a database of schema version 1 migrates to retention and keeps its data",
+          "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("v1.sqlite");
+    {
+        SqliteStore store(options_for(path));
+        store.ingest({make_notification(1)}, make_arrival(Channel::mail, "m"), "raw");
+    }
+    {
+        // Back to what version 1 of the program left: no retention tables.
+        RawDb raw(path);
+        raw.exec(
+            "DROP TABLE pruned_keys; DROP TABLE pruned_raw; DROP TABLE prune_horizons; "
+            "PRAGMA user_version = 1");
+    }
+    {
+        StoreOptions ro = options_for(path);
+        ro.read_only = true;
+        CHECK_THROWS_AS(SqliteStore(ro), FatalError);  // a reader does not migrate
+    }
+    SqliteStore store(options_for(path));
+    CHECK(store.schema_version() == sqlite_latest_version());
+    CHECK(store.counts().notifications == 1);
+    CHECK(store.ingest({make_notification(1)}, make_arrival(Channel::mail, "m2"), "raw")
+              .duplicate_count == 1);
+    PrunePolicy policy;
+    policy.notification_days = 2;
+    const std::int64_t later = static_cast<std::int64_t>(std::time(nullptr)) + 3 * 86400;
+    CHECK(store.prune(policy, later, false).notifications == 1);
+    CHECK(store.ingest({make_notification(1)}, make_arrival(Channel::mail, "m3"), "raw")
+              .duplicate_count == 1);
+    CHECK(store.counts().notifications == 0);
 }
 
 TEST_CASE("store: migrations run once and a newer schema is refused", "[store]") {

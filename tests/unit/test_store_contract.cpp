@@ -22,6 +22,7 @@
 #include "store/postgres/postgres_store.hpp"
 #include "store/store.hpp"
 #include "temp_dir.hpp"
+#include "util/time.hpp"
 
 using namespace autodns;
 
@@ -491,6 +492,205 @@ CONTRACT("report rows: windows, channels, duplicates, errors, open jobs, dead le
     REQUIRE(rows.by_type.size() == 1);
     CHECK(rows.by_type[0].count == 2);
     CHECK(rows.schema_version == store->latest_schema_version());
+}
+
+// Retention. The present of these cases: 2026-06-01T00:00:00Z.
+namespace {
+constexpr std::int64_t prune_now = 1780272000;
+std::string ago(double days) {
+    return util::format_utc_iso8601(prune_now - static_cast<std::int64_t>(days * 86400));
+}
+bool same_counts(const StoreCounts& a, const StoreCounts& b) {
+    return a.notifications == b.notifications && a.receipts == b.receipts &&
+           a.quarantined == b.quarantined && a.outbox_pending == b.outbox_pending &&
+           a.outbox_done == b.outbox_done && a.outbox_dead == b.outbox_dead;
+}
+}  // namespace
+
+CONTRACT("prune: every policy removes what is older than its age and keeps what is younger") {
+    auto store = backend.open();
+    const std::string raw1 = "raw one", raw2a = "raw two", raw2b = "raw two again";
+    const std::string raw3 = "raw three!", raw4 = "raw four", q_old = "old junk", q_new = "junk";
+    // 1: every arrival 31 days old: the notification policy (30 days) removes it.
+    store->ingest({make_notification(1)}, make_arrival(Channel::mail, "a", raw1, ago(31)), raw1);
+    // 2: first 31 days ago, again yesterday: stays; its old receipt goes (receipts: 10 days),
+    // its raw payload goes (raw: 5 days).
+    store->ingest({make_notification(2)}, make_arrival(Channel::mail, "b", raw2a, ago(31)), raw2a);
+    store->ingest({make_notification(2)}, make_arrival(Channel::push, "c", raw2b, ago(1)), raw2b);
+    // 3: 8 days old: receipt kept, raw payload dropped. 4: 3 days old: all kept.
+    store->ingest({make_notification(3)}, make_arrival(Channel::mail, "d", raw3, ago(8)), raw3);
+    store->ingest({make_notification(4)}, make_arrival(Channel::mail, "e", raw4, ago(3)), raw4);
+    // Quarantine (10 days): 11 days old goes, 9 days old stays.
+    store->quarantine(make_arrival(Channel::mail, "q1", q_old, ago(11)), q_old,
+                      "not a notification");
+    store->quarantine(make_arrival(Channel::mail, "q2", q_new, ago(9)), q_new,
+                      "not a notification");
+
+    PrunePolicy policy;
+    policy.notification_days = 30;
+    policy.receipt_days = 10;
+    policy.quarantine_days = 10;
+    policy.raw_days = 5;
+    const StoreCounts before = store->counts();
+    const PruneResult planned = store->prune(policy, prune_now, true);
+    CHECK(same_counts(store->counts(), before));  // a dry run changes nothing
+    CHECK(store->prune_horizons().notifications.empty());
+    const PruneResult done = store->prune(policy, prune_now, false);
+    for (const PruneResult* r : {&planned, &done}) {
+        CHECK(r->notifications == 1);
+        CHECK(r->notification_receipts == 1);
+        CHECK(r->notification_outbox == 0);
+        CHECK(r->receipts == 1);
+        CHECK(r->quarantined == 1);
+        CHECK(r->quarantine_bytes == static_cast<std::int64_t>(q_old.size()));
+        CHECK(r->raw_payloads == 2);
+        CHECK(r->raw_payload_bytes == static_cast<std::int64_t>(raw2a.size() + raw3.size()));
+    }
+    const StoreCounts after = store->counts();
+    CHECK(after.notifications == 3);
+    CHECK(after.receipts == 3);  // 2 (yesterday), 3, 4
+    CHECK(after.quarantined == 1);
+    CHECK_FALSE(store->find_notification(make_notification(1).key));
+    auto two = store->find_notification(make_notification(2).key);
+    REQUIRE(two);
+    CHECK(two->raw_payload.empty());
+    CHECK(two->record.id == make_notification(2).id);  // the normalized record stays
+    CHECK(store->receipts_for(make_notification(2).key).size() == 1);
+    auto three = store->find_notification(make_notification(3).key);
+    REQUIRE(three);
+    CHECK(three->raw_payload.empty());
+    CHECK(store->receipts_for(make_notification(3).key).size() == 1);
+    auto four = store->find_notification(make_notification(4).key);
+    REQUIRE(four);
+    CHECK(four->raw_payload == raw4);
+    REQUIRE(store->list_quarantine().size() == 1);
+    CHECK(store->list_quarantine()[0].raw == q_new);
+
+    // What was removed is still known: a late copy of 1 is a duplicate and gets no outbox row,
+    // and every removed raw fingerprint is still seen (import skips those inputs).
+    store->set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });
+    IngestResult late =
+        store->ingest({make_notification(1)}, make_arrival(Channel::mail, "z"), "x");
+    CHECK(late.new_count == 0);
+    CHECK(late.duplicate_count == 1);
+    CHECK(store->counts().outbox_pending == 0);
+    CHECK_FALSE(store->find_notification(make_notification(1).key));
+    for (const std::string* raw : {&raw1, &raw2a, &q_old, &raw3}) {
+        CHECK(store->seen_raw(sha256_hex(*raw)));
+    }
+    CHECK_FALSE(store->seen_raw(sha256_hex("never seen")));
+
+    const PruneHorizons h = store->prune_horizons();
+    CHECK(h.notifications == ago(30));
+    CHECK(h.receipts == ago(10));
+    CHECK(h.quarantine == ago(10));
+    CHECK(h.raw == ago(5));
+    ReportWindow window;
+    window.since = ago(60);
+    window.until = ago(0);
+    CHECK(store->report_rows(window).pruned_before == ago(10));
+
+    // A second run finds nothing more (the late receipt of 1 is new).
+    const PruneResult again = store->prune(policy, prune_now, false);
+    CHECK(again.notifications + again.receipts + again.quarantined + again.raw_payloads == 0);
+}
+
+CONTRACT("prune: pending and dead-lettered work and its notifications are never removed") {
+    auto store = backend.open();
+    store->set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });
+    for (int i = 1; i <= 3; ++i) {
+        store->ingest({make_notification(i)}, make_arrival(Channel::mail, "m", "", ago(400)), "r");
+    }
+    const std::int64_t now = std::int64_t(std::time(nullptr)) + 10;
+    std::vector<OutboxEntry> rows = store->claim_outbox("A", 60, 10, now);
+    REQUIRE(rows.size() == 3);
+    // 1 done, 2 dead, 3 pending (its lease released by a failure, due again later).
+    CHECK(store->complete_outbox(rows[0].rowid, "A"));
+    CHECK(store->fail_outbox(rows[1].rowid, "A", "gave up", 0, true));
+    CHECK(store->fail_outbox(rows[2].rowid, "A", "try again", now + 600, false));
+
+    PrunePolicy policy;
+    policy.notification_days = prune_minimum_days;
+    policy.receipt_days = prune_minimum_days;
+    policy.raw_days = prune_minimum_days;
+    const PruneResult planned = store->prune(policy, prune_now, true);
+    const PruneResult r = store->prune(policy, prune_now, false);
+    CHECK(planned.notifications == 1);
+    CHECK(r.notifications == 1);
+    CHECK(r.notification_outbox == 1);
+    CHECK(r.receipts == 2);  // the receipts policy still takes the others' old receipts
+    const StoreCounts c = store->counts();
+    CHECK(c.notifications == 2);
+    CHECK(c.outbox_pending == 1);
+    CHECK(c.outbox_dead == 1);
+    CHECK(c.outbox_done == 0);
+    CHECK_FALSE(store->find_notification(rows[0].key));
+    CHECK(store->find_notification(rows[1].key));
+    CHECK(store->find_notification(rows[2].key));
+    // The dead row can still be revived and delivered: its record is there.
+    CHECK(store->retry_dead() == 1);
+    CHECK(store->claim_outbox("B", 60, 10, now + 700).size() == 2);
+}
+
+CONTRACT("prune: nothing younger than the minimum age goes; smaller ages are refused") {
+    auto store = backend.open();
+    const double minimum = prune_minimum_days;
+    store->ingest({make_notification(1)},
+                  make_arrival(Channel::mail, "a", "r1", ago(minimum - 0.01)), "r1");
+    store->ingest({make_notification(2)},
+                  make_arrival(Channel::mail, "b", "r2", ago(minimum + 0.01)), "r2");
+    store->quarantine(make_arrival(Channel::mail, "q", "q", ago(minimum - 0.01)), "q", "junk");
+    PrunePolicy policy;
+    policy.notification_days = prune_minimum_days;
+    policy.quarantine_days = prune_minimum_days;
+    const PruneResult r = store->prune(policy, prune_now, false);
+    CHECK(r.notifications == 1);
+    CHECK(r.quarantined == 0);
+    CHECK(store->find_notification(make_notification(1).key));
+    CHECK_FALSE(store->find_notification(make_notification(2).key));
+    CHECK(store->counts().quarantined == 1);
+
+    const StoreCounts before = store->counts();
+    for (int PrunePolicy::*age : {&PrunePolicy::raw_days, &PrunePolicy::receipt_days,
+                                  &PrunePolicy::quarantine_days, &PrunePolicy::notification_days}) {
+        for (int days : {1, -1}) {
+            PrunePolicy bad;
+            bad.*age = days;
+            CHECK_THROWS_AS(store->prune(bad, prune_now, false), FatalError);
+            CHECK_THROWS_AS(store->prune(bad, prune_now, true), FatalError);
+        }
+    }
+    CHECK(same_counts(store->counts(), before));
+    CHECK(prune_policy_problem(PrunePolicy{}).empty());
+    PrunePolicy small;
+    small.receipt_days = 1;
+    CHECK(prune_policy_problem(small).find("receipt-days") != std::string::npos);
+}
+
+CONTRACT("prune: more rows than one batch all go") {
+    auto store = backend.open();
+    const int total = Store::prune_batch_rows + 7;
+    {
+        Store::Batch batch(*store);
+        for (int i = 1; i <= total; ++i) {
+            const std::string raw = "raw " + std::to_string(i);
+            store->ingest({make_notification(i)}, make_arrival(Channel::mail, "m", raw, ago(40)),
+                          raw);
+        }
+        batch.commit();
+    }
+    PrunePolicy policy;
+    policy.raw_days = 20;
+    policy.notification_days = 30;
+    CHECK(store->prune(policy, prune_now, true).notifications == total);
+    const PruneResult r = store->prune(policy, prune_now, false);
+    CHECK(r.notifications == total);
+    CHECK(r.notification_receipts == total);
+    CHECK(r.raw_payloads == 0);  // the notifications went first
+    CHECK(store->counts().notifications == 0);
+    CHECK(store->counts().receipts == 0);
+    CHECK(store->ingest({make_notification(total)}, make_arrival(Channel::mail, "x"), "x")
+              .duplicate_count == 1);
 }
 
 TEST_CASE("store contract: PostgreSQL and SQLite give the same report for the same inputs",

@@ -16,6 +16,7 @@
 #include "store/postgres/schema.hpp"
 #include "util/charset.hpp"
 #include "util/io.hpp"
+#include "util/time.hpp"
 
 namespace autodns {
 namespace {
@@ -295,6 +296,18 @@ class PostgresStore::Impl {
     pqxx::result exec_seen_raw(pqxx::transaction_base& tx, Args&&... args) {
         if (prepared_) return tx.exec_prepared("seen_raw", std::forward<Args>(args)...);
         return tx.exec_params(sql::seen_raw, std::forward<Args>(args)...);
+    }
+
+    // Runs `text` outside any transaction (VACUUM cannot run inside one).
+    void run_outside_transaction(const char* doing, const char* text) {
+        if (batch_tx_) throw FatalError("database " + shown_ + ": " + doing + " inside a batch");
+        try {
+            ensure_connected();
+            pqxx::nontransaction tx(*conn_);
+            tx.exec(text);
+        } catch (...) {
+            throw translate_current(shown_, doing);
+        }
     }
 
   private:
@@ -713,6 +726,7 @@ ReportRows PostgresStore::report_rows(const ReportWindow& window) {
     ReportRows rows = impl_->snapshot("reading the report", [&](pqxx::transaction_base& tx) {
         ReportRows r;
         postgres_report::load(tx, window, r);
+        r.pruned_before = tx.exec(postgres_sql::prune::pruned_before)[0][0].as<std::string>();
         return r;
     });
     rows.database = impl_->shown();
@@ -726,6 +740,117 @@ int PostgresStore::schema_version() {
 
 int PostgresStore::latest_schema_version() const {
     return postgres_sql::latest_version;
+}
+
+PruneResult PostgresStore::prune(const PrunePolicy& policy, std::int64_t now, bool dry_run) {
+    if (std::string problem = prune_policy_problem(policy); !problem.empty()) {
+        throw FatalError("database " + impl_->shown() + ": " + problem, false);
+    }
+    namespace q = postgres_sql::prune;
+    const std::string notification_cutoff = prune_cutoff(now, policy.notification_days);
+    const std::string receipt_cutoff = prune_cutoff(now, policy.receipt_days);
+    const std::string quarantine_cutoff = prune_cutoff(now, policy.quarantine_days);
+    const std::string raw_cutoff = prune_cutoff(now, policy.raw_days);
+    PruneResult result;
+
+    if (dry_run) {
+        return impl_->snapshot(
+            "counting what retention would remove", [&](pqxx::transaction_base& tx) {
+                pqxx::result r = tx.exec_params(q::count_all, bind(text_param(notification_cutoff)),
+                                                bind(text_param(receipt_cutoff)),
+                                                bind(text_param(quarantine_cutoff)),
+                                                bind(text_param(raw_cutoff)));
+                result.notifications = r[0][0].as<std::int64_t>();
+                result.notification_receipts = r[0][1].as<std::int64_t>();
+                result.notification_outbox = r[0][2].as<std::int64_t>();
+                result.receipts = r[0][3].as<std::int64_t>();
+                result.quarantined = r[0][4].as<std::int64_t>();
+                result.quarantine_bytes = r[0][5].as<std::int64_t>();
+                result.raw_payloads = r[0][6].as<std::int64_t>();
+                result.raw_payload_bytes = r[0][7].as<std::int64_t>();
+                return result;
+            });
+    }
+
+    const std::string now_text = util::format_utc_iso8601(now);
+    const std::string batch_rows = std::to_string(prune_batch_rows);
+    // Runs `batch` (one statement, see schema.hpp) in one transaction each time, until it
+    // picks fewer than prune_batch_rows rows; `add` takes each result row.
+    auto batches = [&](const char* doing, const std::string& cutoff, const char* batch,
+                       const char* first, bool lock, auto&& add) {
+        if (cutoff.empty()) return false;
+        std::string after = first;
+        bool removed = false;
+        for (;;) {
+            // Counted once the transaction committed: write() may run the body again.
+            const pqxx::result r = impl_->write(doing, [&](pqxx::transaction_base& tx) {
+                if (!lock) {
+                    return tx.exec_params(batch, cutoff.c_str(), after.c_str(), batch_rows.c_str());
+                }
+                tx.exec(q::lock_notifications);
+                return tx.exec_params(batch, cutoff.c_str(), after.c_str(), batch_rows.c_str(),
+                                      now_text.c_str());
+            });
+            const std::int64_t picked = r[0][0].as<std::int64_t>();
+            if (picked > 0) after = r[0][1].as<std::string>();
+            add(r[0]);
+            removed = removed || picked > 0;
+            if (picked < prune_batch_rows) return removed;
+        }
+    };
+    auto record_horizon = [&](const char* name, const std::string& cutoff) {
+        impl_->write("recording the prune horizon", [&](pqxx::transaction_base& tx) {
+            tx.exec_params(q::record_horizon, name, cutoff.c_str());
+        });
+    };
+    if (batches("pruning notifications", notification_cutoff, q::notifications_batch, "", true,
+                [&](const pqxx::row& row) {
+                    result.notifications += row[2].as<std::int64_t>();
+                    result.notification_receipts += row[3].as<std::int64_t>();
+                    result.notification_outbox += row[4].as<std::int64_t>();
+                })) {
+        record_horizon("notifications", notification_cutoff);
+    }
+    if (batches("pruning receipts", receipt_cutoff, q::receipts_batch, "0", false,
+                [&](const pqxx::row& row) { result.receipts += row[2].as<std::int64_t>(); })) {
+        record_horizon("receipts", receipt_cutoff);
+    }
+    if (batches("pruning the quarantine", quarantine_cutoff, q::quarantine_batch, "0", false,
+                [&](const pqxx::row& row) {
+                    result.quarantined += row[2].as<std::int64_t>();
+                    result.quarantine_bytes += row[3].as<std::int64_t>();
+                })) {
+        record_horizon("quarantine", quarantine_cutoff);
+    }
+    if (batches("dropping raw payloads", raw_cutoff, q::raw_payloads_batch, "", false,
+                [&](const pqxx::row& row) {
+                    result.raw_payloads += row[2].as<std::int64_t>();
+                    result.raw_payload_bytes += row[3].as<std::int64_t>();
+                })) {
+        record_horizon("raw", raw_cutoff);
+    }
+    return result;
+}
+
+PruneHorizons PostgresStore::prune_horizons() {
+    return impl_->read("reading the prune horizons", [&](pqxx::transaction_base& tx) {
+        PruneHorizons h;
+        for (const auto& row : tx.exec(postgres_sql::prune::read_horizons)) {
+            const std::string policy = row[0].as<std::string>();
+            const std::string horizon = row[1].as<std::string>();
+            if (policy == "raw") h.raw = horizon;
+            if (policy == "receipts") h.receipts = horizon;
+            if (policy == "quarantine") h.quarantine = horizon;
+            if (policy == "notifications") h.notifications = horizon;
+        }
+        return h;
+    });
+}
+
+bool PostgresStore::reclaim_space() {
+    if (impl_->in_batch()) return false;
+    impl_->run_outside_transaction("vacuuming", postgres_sql::prune::vacuum);
+    return true;
 }
 
 std::unique_ptr<Store> open_postgres_store(const StoreOptions& options) {

@@ -47,6 +47,10 @@ class PostgresStore final : public Store {
     StoreCounts counts() override;
     ReportRows report_rows(const ReportWindow& window) override;
 
+    PruneResult prune(const PrunePolicy& policy, std::int64_t now, bool dry_run) override;
+    PruneHorizons prune_horizons() override;
+    bool reclaim_space() override;  // VACUUM (ANALYZE) of the tables
+
     int schema_version() override;
     int latest_schema_version() const override;
 

@@ -91,6 +91,21 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
 )sql"},
+    {"retention: tombstones of pruned keys and raw fingerprints, prune horizons", R"sql(
+CREATE TABLE pruned_keys (
+    key       text PRIMARY KEY,
+    pruned_at text NOT NULL
+);
+
+CREATE TABLE pruned_raw (
+    raw_sha256 text PRIMARY KEY
+);
+
+CREATE TABLE prune_horizons (
+    policy  text PRIMARY KEY,
+    horizon text NOT NULL
+);
+)sql"},
 };
 
 inline constexpr int latest_version = static_cast<int>(sizeof migrations / sizeof migrations[0]);
@@ -107,8 +122,11 @@ inline constexpr const char* insert_notification =
 inline constexpr const char* insert_notification_and_receipt =
     "WITH new_row AS (INSERT INTO notifications (key, id, kind, type, task, status_type, "
     "status_code, object_type, object_value, stid, created, format, record, raw_payload, "
-    "first_channel, first_received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-    "$12, $13, $14, $15, $16) ON CONFLICT (key) DO NOTHING RETURNING 1) "
+    "first_channel, first_received_at) SELECT $1::text, $2::bigint, $3::text, $4::text, "
+    "$5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text, $12::text, "
+    "$13::json, $14::bytea, $15::text, $16::text "
+    "WHERE NOT EXISTS (SELECT 1 FROM pruned_keys WHERE key = $1::text) "
+    "ON CONFLICT (key) DO NOTHING RETURNING 1) "
     "INSERT INTO receipts (key, channel, locator, message_id, raw_sha256, received_at) "
     "VALUES ($1, $15, $17, $18, $19, $16) RETURNING (SELECT count(*) FROM new_row)";
 
@@ -126,7 +144,8 @@ inline constexpr const char* insert_quarantine =
 
 inline constexpr const char* seen_raw =
     "SELECT EXISTS (SELECT 1 FROM receipts WHERE raw_sha256 = $1) "
-    "OR EXISTS (SELECT 1 FROM quarantine WHERE raw_sha256 = $1)";
+    "OR EXISTS (SELECT 1 FROM quarantine WHERE raw_sha256 = $1) "
+    "OR EXISTS (SELECT 1 FROM pruned_raw WHERE raw_sha256 = $1)";
 
 // $1 = now, $2 = limit, $3 / $4 = text arrays of handlers / keys or NULL, $5 = owner,
 // $6 = lease_until. Rows locked by another claimer are skipped, not waited for.
@@ -177,5 +196,95 @@ inline constexpr const char* counts =
     "(SELECT count(*) FROM outbox WHERE state = 'pending'), "
     "(SELECT count(*) FROM outbox WHERE state = 'done'), "
     "(SELECT count(*) FROM outbox WHERE state = 'dead')";
+
+// Retention (Store::prune). Cutoffs are ISO 8601 UTC text; a NULL cutoff matches nothing.
+namespace prune {
+
+// Dry run, one snapshot: $1 notifications, $2 receipts, $3 quarantine, $4 raw payload cutoff.
+// Each policy counts what the ones before it leave (the order of Store::prune).
+inline constexpr const char* count_all =
+    "WITH doomed AS MATERIALIZED (SELECT n.key FROM notifications n "
+    "WHERE n.first_received_at < $1::text "
+    "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = n.key AND o.state <> 'done') "
+    "AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.key = n.key "
+    "AND r.received_at >= $1::text)) "
+    "SELECT (SELECT count(*) FROM doomed), "
+    "(SELECT count(*) FROM receipts WHERE key IN (SELECT key FROM doomed)), "
+    "(SELECT count(*) FROM outbox WHERE key IN (SELECT key FROM doomed)), "
+    "(SELECT count(*) FROM receipts WHERE received_at < $2::text "
+    "AND key NOT IN (SELECT key FROM doomed)), "
+    "(SELECT count(*) FROM quarantine WHERE received_at < $3::text), "
+    "(SELECT coalesce(sum(octet_length(raw)), 0) FROM quarantine WHERE received_at < $3::text), "
+    "(SELECT count(*) FROM notifications WHERE first_received_at < $4::text "
+    "AND raw_payload IS NOT NULL AND key NOT IN (SELECT key FROM doomed)), "
+    "(SELECT coalesce(sum(octet_length(raw_payload)), 0) FROM notifications "
+    "WHERE first_received_at < $4::text AND raw_payload IS NOT NULL "
+    "AND key NOT IN (SELECT key FROM doomed))";
+
+// Concurrent ingests wait while a batch of notifications goes, so that none decides "new" on
+// a snapshot taken before the batch's tombstones were committed.
+inline constexpr const char* lock_notifications =
+    "LOCK TABLE notifications IN SHARE ROW EXCLUSIVE MODE";
+
+// Each batch is one statement: $1 cutoff, $2 the last key or rowid of the batch before ("" or
+// "0" at first), $3 batch size, $4 now (ISO 8601 UTC). Result: rows picked, the last one
+// picked (text), rows removed, bytes removed.
+inline constexpr const char* notifications_batch =
+    "WITH doomed AS MATERIALIZED (SELECT n.key FROM notifications n "
+    "WHERE n.key > $2::text AND n.first_received_at < $1::text "
+    "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = n.key AND o.state <> 'done') "
+    "AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.key = n.key "
+    "AND r.received_at >= $1::text) ORDER BY n.key LIMIT $3::integer), "
+    "tomb AS (INSERT INTO pruned_keys (key, pruned_at) SELECT key, $4::text FROM doomed "
+    "ON CONFLICT (key) DO NOTHING), "
+    "fingerprints AS (INSERT INTO pruned_raw (raw_sha256) SELECT DISTINCT raw_sha256 "
+    "FROM receipts WHERE key IN (SELECT key FROM doomed) AND raw_sha256 IS NOT NULL "
+    "ON CONFLICT (raw_sha256) DO NOTHING), "
+    "r AS (DELETE FROM receipts WHERE key IN (SELECT key FROM doomed) RETURNING 1), "
+    "o AS (DELETE FROM outbox WHERE key IN (SELECT key FROM doomed) RETURNING 1), "
+    "d AS (DELETE FROM notifications WHERE key IN (SELECT key FROM doomed) RETURNING 1) "
+    "SELECT (SELECT count(*) FROM doomed), (SELECT coalesce(max(key), '') FROM doomed), "
+    "(SELECT count(*) FROM d), (SELECT count(*) FROM r), (SELECT count(*) FROM o)";
+
+inline constexpr const char* receipts_batch =
+    "WITH doomed AS MATERIALIZED (SELECT rowid, raw_sha256 FROM receipts "
+    "WHERE rowid > $2::bigint AND received_at < $1::text ORDER BY rowid LIMIT $3::integer), "
+    "fingerprints AS (INSERT INTO pruned_raw (raw_sha256) SELECT DISTINCT raw_sha256 "
+    "FROM doomed WHERE raw_sha256 IS NOT NULL ON CONFLICT (raw_sha256) DO NOTHING), "
+    "d AS (DELETE FROM receipts WHERE rowid IN (SELECT rowid FROM doomed) RETURNING 1) "
+    "SELECT (SELECT count(*) FROM doomed), (SELECT coalesce(max(rowid), 0) FROM doomed)::text, "
+    "(SELECT count(*) FROM d), 0";
+
+inline constexpr const char* quarantine_batch =
+    "WITH doomed AS MATERIALIZED (SELECT rowid, raw_sha256, octet_length(raw) AS bytes "
+    "FROM quarantine WHERE rowid > $2::bigint AND received_at < $1::text "
+    "ORDER BY rowid LIMIT $3::integer), "
+    "fingerprints AS (INSERT INTO pruned_raw (raw_sha256) SELECT DISTINCT raw_sha256 "
+    "FROM doomed WHERE raw_sha256 IS NOT NULL ON CONFLICT (raw_sha256) DO NOTHING), "
+    "d AS (DELETE FROM quarantine WHERE rowid IN (SELECT rowid FROM doomed) RETURNING 1) "
+    "SELECT (SELECT count(*) FROM doomed), (SELECT coalesce(max(rowid), 0) FROM doomed)::text, "
+    "(SELECT count(*) FROM d), (SELECT coalesce(sum(bytes), 0) FROM doomed)";
+
+inline constexpr const char* raw_payloads_batch =
+    "WITH doomed AS MATERIALIZED (SELECT key, octet_length(raw_payload) AS bytes "
+    "FROM notifications WHERE key > $2::text AND first_received_at < $1::text "
+    "AND raw_payload IS NOT NULL ORDER BY key LIMIT $3::integer), "
+    "u AS (UPDATE notifications n SET raw_payload = NULL FROM doomed WHERE n.key = doomed.key "
+    "RETURNING 1) "
+    "SELECT (SELECT count(*) FROM doomed), (SELECT coalesce(max(key), '') FROM doomed), "
+    "(SELECT count(*) FROM u), (SELECT coalesce(sum(bytes), 0) FROM doomed)";
+
+// $1 = policy name, $2 = cutoff: the horizon only moves forward.
+inline constexpr const char* record_horizon =
+    "INSERT INTO prune_horizons (policy, horizon) VALUES ($1, $2) ON CONFLICT (policy) "
+    "DO UPDATE SET horizon = greatest(prune_horizons.horizon, excluded.horizon)";
+inline constexpr const char* read_horizons = "SELECT policy, horizon FROM prune_horizons";
+inline constexpr const char* pruned_before =
+    "SELECT coalesce(max(horizon), '') FROM prune_horizons "
+    "WHERE policy IN ('receipts', 'quarantine', 'notifications')";
+inline constexpr const char* vacuum =
+    "VACUUM (ANALYZE) notifications, receipts, quarantine, outbox, pruned_keys, pruned_raw";
+
+}  // namespace prune
 
 }  // namespace autodns::postgres_sql

@@ -80,6 +80,21 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
 )sql"},
+    {"retention: tombstones of pruned keys and raw fingerprints, prune horizons", R"sql(
+CREATE TABLE pruned_keys (
+    key       TEXT PRIMARY KEY NOT NULL,
+    pruned_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE pruned_raw (
+    raw_sha256 TEXT PRIMARY KEY NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE prune_horizons (
+    policy  TEXT PRIMARY KEY NOT NULL,
+    horizon TEXT NOT NULL
+);
+)sql"},
 };
 
 inline constexpr int latest_version = static_cast<int>(sizeof migrations / sizeof migrations[0]);
@@ -110,11 +125,12 @@ inline constexpr const char* query_texts[] = {
     "BEGIN IMMEDIATE",
     // commit
     "COMMIT",
-    // insert_notification: changes() == 1 when the key is new
+    // insert_notification: changes() == 1 when the key is new (neither stored nor pruned)
     "INSERT INTO notifications (key, id, kind, type, task, status_type, status_code, "
     "object_type, object_value, stid, created, format, record, raw_payload, first_channel, "
-    "first_received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-    "?15, ?16) ON CONFLICT (key) DO NOTHING",
+    "first_received_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+    "?15, ?16 WHERE NOT EXISTS (SELECT 1 FROM pruned_keys WHERE key = ?1) "
+    "ON CONFLICT (key) DO NOTHING",
     // insert_receipt
     "INSERT INTO receipts (key, channel, locator, message_id, raw_sha256, received_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -126,7 +142,8 @@ inline constexpr const char* query_texts[] = {
     "received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     // seen_raw
     "SELECT EXISTS (SELECT 1 FROM receipts WHERE raw_sha256 = ?1) "
-    "OR EXISTS (SELECT 1 FROM quarantine WHERE raw_sha256 = ?1)",
+    "OR EXISTS (SELECT 1 FROM quarantine WHERE raw_sha256 = ?1) "
+    "OR EXISTS (SELECT 1 FROM pruned_raw WHERE raw_sha256 = ?1)",
     // select_claimable: ?1 = now, ?2 = limit, ?3 / ?4 = JSON arrays of handler names / keys
     // to restrict to, or NULL for all
     "SELECT o.rowid, o.key, o.handler, o.attempts, o.next_attempt_at, o.created_at, n.record "
@@ -172,5 +189,102 @@ inline constexpr const char* query_texts[] = {
 inline constexpr std::size_t query_count = sizeof query_texts / sizeof query_texts[0];
 static_assert(query_count == static_cast<std::size_t>(Query::counts) + 1,
               "query_texts must list one text per Query, in order");
+
+// Retention (Store::prune). Cutoffs are ISO 8601 UTC text; a NULL cutoff matches nothing.
+namespace prune {
+
+// A notification that the notification policy removes: every arrival before ?1, no outbox row
+// other than done.
+#define AUTODNS_PRUNABLE_NOTIFICATION                                                    \
+    "n.first_received_at < ?1 "                                                          \
+    "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = n.key AND o.state <> 'done') " \
+    "AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.key = n.key AND r.received_at >= ?1)"
+
+// Dry run, one snapshot: ?1 notifications, ?2 receipts, ?3 quarantine, ?4 raw payload cutoff.
+// Each policy counts what the ones before it leave (the order of Store::prune).
+inline constexpr const char* count_all =
+    "WITH doomed AS (SELECT n.key FROM notifications n WHERE " AUTODNS_PRUNABLE_NOTIFICATION
+    ") "
+    "SELECT (SELECT count(*) FROM doomed), "
+    "(SELECT count(*) FROM receipts WHERE key IN (SELECT key FROM doomed)), "
+    "(SELECT count(*) FROM outbox WHERE key IN (SELECT key FROM doomed)), "
+    "(SELECT count(*) FROM receipts WHERE received_at < ?2 "
+    "AND key NOT IN (SELECT key FROM doomed)), "
+    "(SELECT count(*) FROM quarantine WHERE received_at < ?3), "
+    "(SELECT coalesce(sum(length(raw)), 0) FROM quarantine WHERE received_at < ?3), "
+    "(SELECT count(*) FROM notifications WHERE first_received_at < ?4 "
+    "AND raw_payload IS NOT NULL AND key NOT IN (SELECT key FROM doomed)), "
+    "(SELECT coalesce(sum(length(raw_payload)), 0) FROM notifications "
+    "WHERE first_received_at < ?4 AND raw_payload IS NOT NULL "
+    "AND key NOT IN (SELECT key FROM doomed))";
+
+// Per-connection scratch tables holding one batch.
+inline constexpr const char* create_scratch =
+    "CREATE TEMP TABLE IF NOT EXISTS prune_keys (id INTEGER PRIMARY KEY, key TEXT NOT NULL); "
+    "CREATE TEMP TABLE IF NOT EXISTS prune_rows (id INTEGER PRIMARY KEY)";
+inline constexpr const char* clear_scratch =
+    "DELETE FROM temp.prune_keys; DELETE FROM temp.prune_rows";
+
+// One batch: ?1 cutoff, ?2 rowid after which to go on, ?3 batch size. changes() = rows picked.
+inline constexpr const char* pick_notifications =
+    "INSERT INTO temp.prune_keys (id, key) SELECT n.rowid, n.key FROM notifications n "
+    "WHERE n.rowid > ?2 AND " AUTODNS_PRUNABLE_NOTIFICATION " ORDER BY n.rowid LIMIT ?3";
+#undef AUTODNS_PRUNABLE_NOTIFICATION
+inline constexpr const char* pick_receipts =
+    "INSERT INTO temp.prune_rows (id) SELECT rowid FROM receipts "
+    "WHERE rowid > ?2 AND received_at < ?1 ORDER BY rowid LIMIT ?3";
+inline constexpr const char* pick_quarantine =
+    "INSERT INTO temp.prune_rows (id) SELECT rowid FROM quarantine "
+    "WHERE rowid > ?2 AND received_at < ?1 ORDER BY rowid LIMIT ?3";
+inline constexpr const char* pick_raw_payloads =
+    "INSERT INTO temp.prune_rows (id) SELECT rowid FROM notifications "
+    "WHERE rowid > ?2 AND first_received_at < ?1 AND raw_payload IS NOT NULL "
+    "ORDER BY rowid LIMIT ?3";
+inline constexpr const char* last_key_picked = "SELECT coalesce(max(id), 0) FROM temp.prune_keys";
+inline constexpr const char* last_row_picked = "SELECT coalesce(max(id), 0) FROM temp.prune_rows";
+
+// Removing the picked notifications: ?1 = now (ISO 8601 UTC) for the tombstone.
+inline constexpr const char* tombstone_keys =
+    "INSERT INTO pruned_keys (key, pruned_at) SELECT key, ?1 FROM temp.prune_keys WHERE true "
+    "ON CONFLICT (key) DO NOTHING";
+inline constexpr const char* keep_fingerprints_of_keys =
+    "INSERT INTO pruned_raw (raw_sha256) SELECT DISTINCT raw_sha256 FROM receipts "
+    "WHERE key IN (SELECT key FROM temp.prune_keys) AND raw_sha256 IS NOT NULL "
+    "ON CONFLICT (raw_sha256) DO NOTHING";
+inline constexpr const char* delete_receipts_of_keys =
+    "DELETE FROM receipts WHERE key IN (SELECT key FROM temp.prune_keys)";
+inline constexpr const char* delete_outbox_of_keys =
+    "DELETE FROM outbox WHERE key IN (SELECT key FROM temp.prune_keys)";
+inline constexpr const char* delete_notifications_of_keys =
+    "DELETE FROM notifications WHERE key IN (SELECT key FROM temp.prune_keys)";
+
+inline constexpr const char* keep_fingerprints_of_receipts =
+    "INSERT INTO pruned_raw (raw_sha256) SELECT DISTINCT raw_sha256 FROM receipts "
+    "WHERE rowid IN (SELECT id FROM temp.prune_rows) AND raw_sha256 IS NOT NULL "
+    "ON CONFLICT (raw_sha256) DO NOTHING";
+inline constexpr const char* delete_receipts =
+    "DELETE FROM receipts WHERE rowid IN (SELECT id FROM temp.prune_rows)";
+inline constexpr const char* keep_fingerprints_of_quarantine =
+    "INSERT INTO pruned_raw (raw_sha256) SELECT DISTINCT raw_sha256 FROM quarantine "
+    "WHERE rowid IN (SELECT id FROM temp.prune_rows) AND raw_sha256 IS NOT NULL "
+    "ON CONFLICT (raw_sha256) DO NOTHING";
+inline constexpr const char* quarantine_bytes =
+    "SELECT coalesce(sum(length(raw)), 0) FROM quarantine "
+    "WHERE rowid IN (SELECT id FROM temp.prune_rows)";
+inline constexpr const char* delete_quarantine =
+    "DELETE FROM quarantine WHERE rowid IN (SELECT id FROM temp.prune_rows)";
+inline constexpr const char* raw_payload_bytes =
+    "SELECT coalesce(sum(length(raw_payload)), 0) FROM notifications "
+    "WHERE rowid IN (SELECT id FROM temp.prune_rows)";
+inline constexpr const char* drop_raw_payloads =
+    "UPDATE notifications SET raw_payload = NULL WHERE rowid IN (SELECT id FROM temp.prune_rows)";
+
+// ?1 = policy name, ?2 = cutoff: the horizon only moves forward.
+inline constexpr const char* record_horizon =
+    "INSERT INTO prune_horizons (policy, horizon) VALUES (?1, ?2) "
+    "ON CONFLICT (policy) DO UPDATE SET horizon = max(horizon, excluded.horizon)";
+inline constexpr const char* read_horizons = "SELECT policy, horizon FROM prune_horizons";
+
+}  // namespace prune
 
 }  // namespace autodns::sqlite_sql

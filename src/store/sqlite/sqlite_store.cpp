@@ -26,6 +26,7 @@
 #include "store/sqlite/errors.hpp"
 #include "store/sqlite/report_queries.hpp"
 #include "store/sqlite/schema.hpp"
+#include "util/time.hpp"
 
 namespace autodns {
 namespace {
@@ -177,6 +178,8 @@ class SqliteStore::Impl {
 
     std::int64_t changes() const { return sqlite3_changes64(db_->getHandle()); }
 
+    SQLite::Database& db() { return *db_; }
+
     // Runs `body` as one write transaction: BEGIN IMMEDIATE ... COMMIT, or inside the open batch.
     // Any exception rolls the transaction back (the whole batch, if one is open) and leaves as
     // FatalError when it came from SQLite.
@@ -266,10 +269,15 @@ class SqliteStore::Impl {
         rows.database = path_;
         rows.schema_version = schema_version();
         read("reading the report", [&] {
-            if (batch_) return sqlite_report::load(*db_, window, rows);
+            if (batch_) {
+                sqlite_report::load(*db_, window, rows);
+                rows.pruned_before = pruned_before();
+                return;
+            }
             db_->exec("BEGIN");
             try {
                 sqlite_report::load(*db_, window, rows);
+                rows.pruned_before = pruned_before();
                 db_->exec("COMMIT");
             } catch (...) {
                 rollback_quietly();
@@ -277,6 +285,15 @@ class SqliteStore::Impl {
             }
         });
         return rows;
+    }
+
+    // The latest horizon of the policies that remove arrivals (receipts, quarantine rows,
+    // notifications with theirs), for ReportRows::pruned_before.
+    std::string pruned_before() {
+        SQLite::Statement s(*db_,
+                            "SELECT coalesce(max(horizon), '') FROM prune_horizons "
+                            "WHERE policy IN ('receipts', 'quarantine', 'notifications')");
+        return s.executeStep() ? column_text(s.getColumn(0)) : std::string();
     }
 
     int schema_version() {
@@ -859,6 +876,144 @@ const std::string& SqliteStore::path() const {
 
 ReportRows SqliteStore::report_rows(const ReportWindow& window) {
     return impl_->report_rows(window);
+}
+
+PruneResult SqliteStore::prune(const PrunePolicy& policy, std::int64_t now, bool dry_run) {
+    if (std::string problem = prune_policy_problem(policy); !problem.empty()) {
+        throw FatalError("database " + impl_->path() + ": " + problem, false);
+    }
+    namespace q = sqlite_sql::prune;
+    const std::string no_cutoff;
+    const std::string notification_cutoff = prune_cutoff(now, policy.notification_days);
+    const std::string receipt_cutoff = prune_cutoff(now, policy.receipt_days);
+    const std::string quarantine_cutoff = prune_cutoff(now, policy.quarantine_days);
+    const std::string raw_cutoff = prune_cutoff(now, policy.raw_days);
+    PruneResult result;
+    SQLite::Database& db = impl_->db();
+
+    if (dry_run) {
+        return impl_->read("counting what retention would remove", [&] {
+            db.exec("BEGIN");
+            try {
+                SQLite::Statement s(db, q::count_all);
+                bind_text_or_null(s, 1, notification_cutoff);
+                bind_text_or_null(s, 2, receipt_cutoff);
+                bind_text_or_null(s, 3, quarantine_cutoff);
+                bind_text_or_null(s, 4, raw_cutoff);
+                if (s.executeStep()) {
+                    result.notifications = s.getColumn(0).getInt64();
+                    result.notification_receipts = s.getColumn(1).getInt64();
+                    result.notification_outbox = s.getColumn(2).getInt64();
+                    result.receipts = s.getColumn(3).getInt64();
+                    result.quarantined = s.getColumn(4).getInt64();
+                    result.quarantine_bytes = s.getColumn(5).getInt64();
+                    result.raw_payloads = s.getColumn(6).getInt64();
+                    result.raw_payload_bytes = s.getColumn(7).getInt64();
+                }
+                s.reset();
+                db.exec("COMMIT");
+            } catch (...) {
+                sqlite3_exec(db.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+                throw;
+            }
+            return result;
+        });
+    }
+
+    impl_->read("preparing retention", [&] { db.exec(q::create_scratch); });
+    const std::string now_text = util::format_utc_iso8601(now);
+    auto exec = [&](const char* text, auto&&... values) {
+        SQLite::Statement s(db, text);
+        int index = 0;
+        (s.bind(++index, values), ...);
+        return static_cast<std::int64_t>(s.exec());
+    };
+    auto scalar = [&](const char* text) {
+        SQLite::Statement s(db, text);
+        return s.executeStep() ? s.getColumn(0).getInt64() : std::int64_t{0};
+    };
+    // Runs batches of `pick` (which fills a scratch table) and `apply` in one write
+    // transaction each, until a batch picks fewer than prune_batch_rows rows.
+    auto batches = [&](const char* doing, const std::string& cutoff, const char* pick,
+                       const char* last_picked, auto&& apply) {
+        if (cutoff.empty()) return false;
+        std::int64_t after = 0;
+        bool removed = false;
+        for (;;) {
+            const std::int64_t picked = impl_->write(doing, [&] {
+                db.exec(q::clear_scratch);
+                const std::int64_t n = exec(pick, cutoff, static_cast<int64_t>(after),
+                                            static_cast<int64_t>(prune_batch_rows));
+                if (n > 0) {
+                    after = scalar(last_picked);
+                    apply();
+                }
+                db.exec(q::clear_scratch);
+                return n;
+            });
+            removed = removed || picked > 0;
+            if (picked < prune_batch_rows) return removed;
+        }
+    };
+    auto record_horizon = [&](const char* name, const std::string& cutoff) {
+        impl_->write("recording the prune horizon",
+                     [&] { exec(q::record_horizon, std::string(name), cutoff); });
+    };
+
+    if (batches("pruning notifications", notification_cutoff, q::pick_notifications,
+                q::last_key_picked, [&] {
+                    exec(q::tombstone_keys, now_text);
+                    exec(q::keep_fingerprints_of_keys);
+                    result.notification_receipts += exec(q::delete_receipts_of_keys);
+                    result.notification_outbox += exec(q::delete_outbox_of_keys);
+                    result.notifications += exec(q::delete_notifications_of_keys);
+                })) {
+        record_horizon("notifications", notification_cutoff);
+    }
+    if (batches("pruning receipts", receipt_cutoff, q::pick_receipts, q::last_row_picked, [&] {
+            exec(q::keep_fingerprints_of_receipts);
+            result.receipts += exec(q::delete_receipts);
+        })) {
+        record_horizon("receipts", receipt_cutoff);
+    }
+    if (batches("pruning the quarantine", quarantine_cutoff, q::pick_quarantine, q::last_row_picked,
+                [&] {
+                    exec(q::keep_fingerprints_of_quarantine);
+                    result.quarantine_bytes += scalar(q::quarantine_bytes);
+                    result.quarantined += exec(q::delete_quarantine);
+                })) {
+        record_horizon("quarantine", quarantine_cutoff);
+    }
+    if (batches("dropping raw payloads", raw_cutoff, q::pick_raw_payloads, q::last_row_picked, [&] {
+            result.raw_payload_bytes += scalar(q::raw_payload_bytes);
+            result.raw_payloads += exec(q::drop_raw_payloads);
+        })) {
+        record_horizon("raw", raw_cutoff);
+    }
+    return result;
+}
+
+PruneHorizons SqliteStore::prune_horizons() {
+    return impl_->read("reading the prune horizons", [&] {
+        PruneHorizons h;
+        SQLite::Statement s(impl_->db(), sqlite_sql::prune::read_horizons);
+        while (s.executeStep()) {
+            const std::string policy = column_text(s.getColumn(0));
+            const std::string horizon = column_text(s.getColumn(1));
+            if (policy == "raw") h.raw = horizon;
+            if (policy == "receipts") h.receipts = horizon;
+            if (policy == "quarantine") h.quarantine = horizon;
+            if (policy == "notifications") h.notifications = horizon;
+        }
+        return h;
+    });
+}
+
+bool SqliteStore::reclaim_space() {
+    if (impl_->in_batch()) return false;
+    SQLite::Database& db = impl_->db();
+    impl_->read("vacuuming", [&] { db.exec("VACUUM"); });
+    return impl_->checkpoint_now();
 }
 
 }  // namespace autodns

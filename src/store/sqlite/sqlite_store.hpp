@@ -55,6 +55,10 @@ class SqliteStore final : public Store {
     StoreCounts counts() override;
     ReportRows report_rows(const ReportWindow& window) override;
 
+    PruneResult prune(const PrunePolicy& policy, std::int64_t now, bool dry_run) override;
+    PruneHorizons prune_horizons() override;
+    bool reclaim_space() override;  // VACUUM, then a TRUNCATE checkpoint
+
     int schema_version() override;  // PRAGMA user_version
     int latest_schema_version() const override;
 
