@@ -114,8 +114,12 @@ done
 push_writer &
 LOAD_PIDS+=($!)
 
-# Let the writers get going, then take four copies one after another while they write.
-sleep 1
+# Let the writers get going (some inputs acknowledged by each kind of writer), then take four
+# copies one after another while they write.
+for _ in $(seq 600); do
+  [ "$(cat "$T"/log.mail* 2>/dev/null | wc -l)" -ge 16 ] && [ -s "$T/log.push" ] && break
+  sleep 0.1
+done
 N_COPIES=4
 for k in $(seq "$N_COPIES"); do
   echo "$(now_ns)" >"$T/b$k.start"

@@ -197,6 +197,17 @@ TEST_CASE("backup: destination rules", "[backup]") {
         request.force = true;
         CHECK_THROWS_WITH(backup_sqlite_store(request), Catch::Contains("is the database itself"));
     }
+    SECTION("nor its WAL or WAL index") {
+        request.force = true;
+        for (const char* suffix : {"-wal", "-shm"}) {
+            request.destination = db + suffix;
+            REQUIRE(fs::exists(request.destination));
+            const auto size = fs::file_size(request.destination);
+            CHECK_THROWS_WITH(backup_sqlite_store(request),
+                              Catch::Contains(std::string("is the database's ") + (suffix + 1)));
+            CHECK(fs::file_size(request.destination) == size);
+        }
+    }
     SECTION("a directory gets a timestamped name") {
         fs::create_directory(dir / "d");
         request.destination = dir / "d";

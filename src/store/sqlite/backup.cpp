@@ -166,6 +166,14 @@ BackupResult backup_sqlite_store(const BackupRequest& request) {
         if (dest_st.st_dev == source_st.st_dev && dest_st.st_ino == source_st.st_ino) {
             throw FatalError(what + ": is the database itself");
         }
+        // Replacing the live WAL or its index with a copy would corrupt the database.
+        for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+            struct stat st {};
+            if (::stat((source + suffix).c_str(), &st) == 0 && st.st_dev == dest_st.st_dev &&
+                st.st_ino == dest_st.st_ino) {
+                throw FatalError(what + ": is the database's " + (suffix + 1) + " file");
+            }
+        }
         if (S_ISDIR(dest_st.st_mode)) throw FatalError(what + ": is a directory");
         if (!request.force) throw FatalError(what + ": exists (give --force to replace it)");
     }
