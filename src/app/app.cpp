@@ -27,6 +27,7 @@ const CommandEntry commands[] = {
     {"dispatch", cmd_dispatch, "deliver and retry pending handler work; list or revive dead rows"},
     {"report", cmd_report, "reconciliation report (text, csv, json, html) and metrics"},
     {"prune", cmd_prune, "retention: remove old receipts, quarantine, raw payloads, notifications"},
+    {"backup", cmd_backup, "online, verified copy of the SQLite database (PostgreSQL: pg_dump)"},
     {"serve", cmd_serve, "push receiver: HTTP server for AutoDNS push notifications"},
     {"poll", cmd_poll, "poll client: fetch, store, then confirm (JSON REST or XML gateway)"},
 };
@@ -40,7 +41,7 @@ struct ExitStatusEntry {
 const ExitStatusEntry exit_statuses[] = {
     {exit_ok, "done (mail: stored, duplicate or quarantined; the mail is safe)"},
     {1, "an error that needs a human (config file, corrupt or missing database, paths)"},
-    {exit_usage, "usage: unknown option or bad value"},
+    {exit_usage, "usage: unknown option or bad value (backup: the database is PostgreSQL)"},
     {exit_data, "not a notification (parse; mail only with --pass-through)"},
     {exit_no_input, "parse: an input file cannot be read"},
     {exit_software, "internal error: the network helper is missing or failed to start"},

@@ -16,7 +16,8 @@ int cmd_import(const Args& args);
 int cmd_dispatch(const Args& args);
 int cmd_report(const Args& args);
 int cmd_prune(const Args& args);
-int cmd_serve(const Args& args);  // execs autodns-notify-net (net_commands.hpp)
-int cmd_poll(const Args& args);   // likewise
+int cmd_backup(const Args& args);  // SQLite only; PostgreSQL: how to, exit 64
+int cmd_serve(const Args& args);   // execs autodns-notify-net (net_commands.hpp)
+int cmd_poll(const Args& args);    // likewise
 
 }  // namespace autodns

@@ -340,6 +340,40 @@ class Store {
     OutboxRouter router_;
 };
 
+// --- Online backup of an SQLite store (docs/storage.md, "Backup"). PostgreSQL has its own
+// tools (pg_dump, base backups); this program does not copy a PostgreSQL database.
+
+struct BackupRequest {
+    std::string location;     // the store: an SQLite location (path or sqlite:PATH)
+    std::string destination;  // the file to write, or an existing directory: then
+                              // DIR/notify-YYYYmmddTHHMMSSZ.sqlite
+    bool force = false;       // replace an existing destination file
+    int busy_timeout_ms = 10000;
+    // Called as pages are copied (done, total); may be empty.
+    std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+};
+
+struct BackupResult {
+    std::string path;         // the file written
+    int schema_version = 0;   // of the copy (equal to the source's)
+    StoreCounts counts;       // of the copy, equal to the source's at the snapshot
+    std::uint64_t pages = 0;  // pages copied
+    std::uint64_t bytes = 0;  // size of the copy
+    std::string snapshot_at;  // ISO 8601 UTC: when the source's snapshot was taken
+    double seconds = 0;       // the whole backup, verification included
+};
+
+// Copies the SQLite store `request.location` into a new file, consistently while other
+// processes keep writing: one read transaction on the source (a WAL snapshot, which blocks no
+// writer) is copied page by page with SQLite's online backup API into a temporary file beside
+// the destination, that file is switched to a rollback journal (a single self-contained
+// file), fsynced, reopened read-only and checked (quick_check, schema version, the row counts
+// the snapshot had), then renamed into place (without `force`: never over an existing file)
+// and the directory fsynced. The copy gets the source file's mode. Nothing is left behind on
+// failure. Throws FatalError naming the path and the reason; temporary when it may pass (the
+// source stayed locked past busy_timeout_ms, a full disk, an I/O error).
+BackupResult backup_sqlite_store(const BackupRequest& request);
+
 // Opens (creating and migrating unless read_only) the store `options.location` names.
 // Throws FatalError: not temporary for a location store_location_problem() rejects, a schema
 // this program does not know or a backend not built into this executable (see

@@ -4,7 +4,7 @@
 # and the exit statuses of the program's own list, which the user guide's table repeats.
 source "$(dirname "$0")/lib.sh"
 MAN=$SRC/docs/autodns-notify.1
-for cmd in parse mail import serve poll dispatch report prune; do
+for cmd in parse mail import serve poll dispatch report prune backup; do
   "$BIN" "$cmd" --help >"$T/help.$cmd" 2>&1 || fail "$cmd --help exit status"
 done
 "$BIN" --help >"$T/help.top"

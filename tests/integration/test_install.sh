@@ -22,6 +22,7 @@ for f in bin/autodns-notify share/man/man1/autodns-notify.1 \
   lib/systemd/system/autodns-notify-dispatch.service lib/systemd/system/autodns-notify-dispatch.timer \
   lib/systemd/system/autodns-notify-metrics.service lib/systemd/system/autodns-notify-metrics.timer \
   lib/systemd/system/autodns-notify-prune.service lib/systemd/system/autodns-notify-prune.timer \
+  lib/systemd/system/autodns-notify-backup.service lib/systemd/system/autodns-notify-backup.timer \
   lib/sysusers.d/autodns-notify.conf; do
   if [ -s "$P/$f" ]; then ok; else fail "not installed: $f"; fi
 done
@@ -92,7 +93,7 @@ if command -v systemd-analyze >/dev/null; then
   out=$(cd "$T/units" && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no ./*.service ./*.timer 2>&1) \
     && ok || fail "systemd-analyze verify: $out"
   expect_eq "systemd-analyze output" "$out" ""
-  for s in serve poll poll-once dispatch metrics prune; do
+  for s in serve poll poll-once dispatch metrics prune backup; do
     unit=$(cat "$T/units/autodns-notify-$s.service")
     for directive in "NoNewPrivileges=yes" "ProtectSystem=strict" "PrivateTmp=yes" \
       "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" "SystemCallFilter=@system-service" \
