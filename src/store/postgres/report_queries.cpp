@@ -100,13 +100,15 @@ const std::string sql_error_codes =
 const char* const open_jobs_from =
     " FROM notifications n WHERE n.kind = 'job' AND n.status_type IN ('notify', 'running') "
     "AND n.first_received_at < $1 AND NOT EXISTS (SELECT 1 FROM notifications m "
-    "WHERE m.kind = 'job' AND m.key <> n.key AND m.first_received_at < $1 "
-    "AND coalesce(m.status_type, '') NOT IN ('notify', 'running') AND ("
-    "(n.record->>'job_id' IS NOT NULL AND m.record->>'job_id' = n.record->>'job_id') OR "
-    "(n.record->>'job_id' IS NULL AND m.type IS NOT DISTINCT FROM n.type AND "
+    "WHERE m.record->>'job_id' = n.record->>'job_id' AND m.kind = 'job' AND m.key <> n.key "
+    "AND m.first_received_at < $1 AND coalesce(m.status_type, '') NOT IN ('notify', "
+    "'running')) AND NOT EXISTS (SELECT 1 FROM notifications m WHERE n.record->>'job_id' IS "
+    "NULL AND m.kind = 'job' AND m.key <> n.key AND m.first_received_at < $1 "
+    "AND coalesce(m.status_type, '') NOT IN ('notify', 'running') AND "
+    "m.type IS NOT DISTINCT FROM n.type AND "
     "m.object_type IS NOT DISTINCT FROM n.object_type AND "
     "m.object_value IS NOT DISTINCT FROM n.object_value AND "
-    "coalesce(m.created, '') COLLATE \"C\" >= coalesce(n.created, '') COLLATE \"C\")))";
+    "coalesce(m.created, '') COLLATE \"C\" >= coalesce(n.created, '') COLLATE \"C\")";
 
 const std::string sql_open_jobs_count = std::string("SELECT count(*)") + open_jobs_from;
 

@@ -87,13 +87,14 @@ const std::string sql_error_codes =
 const char* const open_jobs_from =
     " FROM notifications n WHERE n.kind = 'job' AND n.status_type IN ('notify', 'running') "
     "AND n.first_received_at < ?2 AND NOT EXISTS (SELECT 1 FROM notifications m "
-    "WHERE m.kind = 'job' AND m.key <> n.key AND m.first_received_at < ?2 "
-    "AND coalesce(m.status_type, '') NOT IN ('notify', 'running') AND ("
-    "(json_extract(n.record, '$.job_id') IS NOT NULL AND "
-    "json_extract(m.record, '$.job_id') = json_extract(n.record, '$.job_id')) OR "
-    "(json_extract(n.record, '$.job_id') IS NULL AND m.type IS n.type AND "
+    "WHERE json_extract(m.record, '$.job_id') = json_extract(n.record, '$.job_id') AND "
+    "m.kind = 'job' AND m.key <> n.key AND m.first_received_at < ?2 "
+    "AND coalesce(m.status_type, '') NOT IN ('notify', 'running')) "
+    "AND NOT EXISTS (SELECT 1 FROM notifications m WHERE json_extract(n.record, '$.job_id') IS "
+    "NULL AND m.kind = 'job' AND m.key <> n.key AND m.first_received_at < ?2 "
+    "AND coalesce(m.status_type, '') NOT IN ('notify', 'running') AND m.type IS n.type AND "
     "m.object_type IS n.object_type AND m.object_value IS n.object_value AND "
-    "coalesce(m.created, '') >= coalesce(n.created, ''))))";
+    "coalesce(m.created, '') >= coalesce(n.created, ''))";
 
 const std::string sql_open_jobs_count = std::string("SELECT count(*)") + open_jobs_from;
 

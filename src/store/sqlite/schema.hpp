@@ -95,6 +95,13 @@ CREATE TABLE prune_horizons (
     horizon TEXT NOT NULL
 );
 )sql"},
+    {"report: the window found by index, a job's later status by its job id", R"sql(
+CREATE INDEX receipts_received_at ON receipts(received_at);
+CREATE INDEX notifications_first_received_at ON notifications(first_received_at);
+CREATE INDEX quarantine_received_at ON quarantine(received_at);
+CREATE INDEX notifications_job_id ON notifications(json_extract(record, '$.job_id'))
+    WHERE kind = 'job';
+)sql"},
 };
 
 inline constexpr int latest_version = static_cast<int>(sizeof migrations / sizeof migrations[0]);
