@@ -462,7 +462,7 @@ CONTRACT("report rows: windows, channels, duplicates, errors, open jobs, dead le
     store->fail_outbox(claimed[0].rowid, "w", "gave up", 0, true);
 
     ReportRows rows =
-        store->report_rows(ReportWindow{"2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z", 50});
+        store->report_rows(ReportWindow{"2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z", 50, {}});
     CHECK(rows.notifications == 2);
     CHECK(rows.new_notifications == 2);
     CHECK(rows.arrivals == 3);
@@ -717,8 +717,8 @@ TEST_CASE("store contract: PostgreSQL and SQLite give the same report for the sa
                                   "reason " + std::to_string(i % 2));
             }
         }
-        results.push_back(
-            store->report_rows(ReportWindow{"2024-05-02T00:00:00Z", "2024-05-08T00:00:00Z", 50}));
+        results.push_back(store->report_rows(
+            ReportWindow{"2024-05-02T00:00:00Z", "2024-05-08T00:00:00Z", 50, {}}));
     }
     const ReportRows& s = results[0];
     const ReportRows& p = results[1];
