@@ -244,7 +244,7 @@ S=$T/small.sqlite
 make_mail 5100001 >"$T/one.eml"
 "$BIN" mail --db "$S" <"$T/one.eml"
 out=$("$BIN" backup --db "$S" "$T/small-copy.sqlite")
-expect_contains "text line" "$out" "backup: $T/small-copy.sqlite: schema 1, 1 notifications, 1 receipts, 0 quarantined, outbox 0 pending/0 done/0 dead"
+expect_contains "text line" "$out" "backup: $T/small-copy.sqlite: schema $(sql "$S" "PRAGMA user_version"), 1 notifications, 1 receipts, 0 quarantined, outbox 0 pending/0 done/0 dead"
 
 # DEST exists: refused without --force (and left as it was), replaced with it.
 echo "precious" >"$T/exists.sqlite"

@@ -47,7 +47,7 @@ expect_eq "GET push path" "$(code "$URL")" 405
 expect_eq "PUT push path" "$(code -X PUT --data x "$URL")" 405
 expect_eq "POST elsewhere" "$(code --data x "http://127.0.0.1:$PORT/other")" 404
 expect_eq "GET /" "$(code "http://127.0.0.1:$PORT/")" 404
-expect_eq "healthz" "$(curl -sS "http://127.0.0.1:$PORT/healthz")" '{"status":"ok","db":"reachable","schema_version":2}'
+expect_eq "healthz" "$(curl -sS "http://127.0.0.1:$PORT/healthz")" '{"status":"ok","db":"reachable","schema_version":'"$(sql "$DB" "PRAGMA user_version")"'}'
 head -c 1100000 /dev/zero | tr '\0' 'x' >"$T/big"
 expect_eq "body over 1 MiB" "$(code --data-binary @"$T/big" "$URL")" 413
 expect_eq "nothing stored for 413" "$(sql "$DB" "SELECT count(*) FROM quarantine")" 4
@@ -190,7 +190,7 @@ expect_contains "healthz while locked says why" "$health" '"db":"not writable","
 touch "$T/release"
 wait "$locker"
 expect_eq "healthz after the lock" "$(curl -sS --max-time 20 "http://127.0.0.1:$PORT/healthz")" \
-  '{"status":"ok","db":"reachable","schema_version":2}'
+  '{"status":"ok","db":"reachable","schema_version":'"$(sql "$DB" "PRAGMA user_version")"'}'
 expect_eq "nothing stored while locked" "$(sql "$DB" "SELECT count(*) FROM notifications WHERE key='id:1005491902'") $(sql "$DB" "SELECT count(*) FROM receipts WHERE key='id:1005491902'")" "0 0"
 expect_eq "retry after the lock" "$(post "$URL" "$T/new.json")" "200 stored"
 expect_contains "503 logged" "$(cat "$LOG")" " 503 "

@@ -502,10 +502,12 @@ TEST_CASE("store: a database of schema version 1 migrates to retention and keeps
         store.ingest({make_notification(1)}, make_arrival(Channel::mail, "m"), "raw");
     }
     {
-        // Back to what version 1 of the program left: no retention tables.
+        // Back to what version 1 of the program left: no retention tables, no report indexes.
         RawDb raw(path);
         raw.exec(
             "DROP TABLE pruned_keys; DROP TABLE pruned_raw; DROP TABLE prune_horizons; "
+            "DROP INDEX receipts_received_at; DROP INDEX notifications_first_received_at; "
+            "DROP INDEX quarantine_received_at; DROP INDEX notifications_job_id; "
             "PRAGMA user_version = 1");
     }
     {

@@ -93,7 +93,7 @@ const std::string sql_error_codes =
     std::string(
         "SELECT coalesce(status_code, '') AS code, '', count(*) FROM notifications WHERE "
         "status_type = 'error' AND key IN (") +
-    window_keys + ") GROUP BY 1 ORDER BY code COLLATE \"C\"";
+    window_keys + ") GROUP BY 1 ORDER BY coalesce(status_code, '') COLLATE \"C\"";
 
 // Same job id, or (without one) same type and object created at or after it. $1 = until,
 // $2 = limit.

@@ -107,8 +107,6 @@ CREATE TABLE prune_horizons (
 );
 )sql"},
     {"report: the window found by index, a job's later status by its job id", R"sql(
-CREATE INDEX receipts_received_at ON receipts (received_at);
-CREATE INDEX notifications_first_received_at ON notifications (first_received_at);
 CREATE INDEX quarantine_received_at ON quarantine (received_at);
 CREATE INDEX notifications_job_id ON notifications ((record->>'job_id')) WHERE kind = 'job';
 )sql"},
