@@ -100,12 +100,43 @@ case "$mode" in
     export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
     # tests/tsan.supp: reports from inside Debian's uninstrumented libcpp-httplib left out.
     export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp}
-    # The test runs leave most of the CPU idle (they wait on processes, sockets and timers), so
-    # the style checks run beside the first suite and the package build beside the second.
+    # The test runs leave much of the CPU idle (they wait on processes, sockets and timers).
+    # So the next build always runs beside the current tests, at the lowest CPU priority
+    # (nice 19): it takes only what the tests leave, and the tests see no slower machine. The
+    # style checks run beside the first suite, the Debian package build beside the second.
     logs=$build_dir/ci-logs
     mkdir -p "$logs"
-    phase "the test suite in $build_dir, the style checks beside it"
-    scripts/check-style.sh >"$logs/check-style.log" 2>&1 &
+    # A failing step ends the run: the builds still going beside it end with it.
+    trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+    sanitized=0
+    [ "${SANITIZED_TESTS:-1}" = 1 ] && [ "${AUTODNS_SANITIZE:-OFF}" != ON ] && sanitized=1
+    asan_dir=$build_dir-asan
+    tsan_dir=$build_dir-tsan
+    # Sanitizer builds: -O1 without debug information, which builds faster than -O2 -g; the
+    # reports still name the functions (from the symbol table), without line numbers.
+    sanitizer_build() {  # sanitizer_build DIR SANITIZE [TARGETS...]: configure and build, niced
+      local dir=$1 sanitize=$2
+      shift 2
+      cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
+        -DAUTODNS_SANITIZE="$sanitize" >/dev/null &&
+        nice -n 19 cmake --build "$dir" -j "$jobs" ${1:+--target "$@"}
+    }
+    wait_for() {  # wait_for PID LOG WHAT: wait for a background step; its log, then fail on error
+      local status=0
+      wait "$1" || status=$?
+      if [ "$status" != 0 ]; then
+        tail -40 "$2" >&2
+        echo "bootstrap: $3 failed ($2)" >&2
+        exit 1
+      fi
+    }
+    if [ "$sanitized" = 1 ]; then
+      sanitizer_build "$asan_dir" ON >"$logs/asan-build.log" 2>&1 &
+      asan_build=$!
+    fi
+
+    phase "the test suite in $build_dir; beside it the style checks and the ASan/UBSan build"
+    nice -n 10 scripts/check-style.sh >"$logs/check-style.log" 2>&1 &
     style=$!
     suite=0
     (cd "$build_dir" && ctest --output-on-failure -j "$jobs") || suite=$?
@@ -118,37 +149,32 @@ case "$mode" in
       phase "the mutation run in $build_dir-mutation"
       python3 tests/mutation/run.py --work "$build_dir-mutation" --jobs "$jobs"
     fi
-    package=
-    if [ "${PACKAGE_TEST:-1}" = 1 ]; then
-      scripts/bootstrap.sh deb >"$logs/deb.log" 2>&1 &
-      package=$!
-    fi
-    if [ "${SANITIZED_TESTS:-1}" = 1 ] && [ "${AUTODNS_SANITIZE:-OFF}" != ON ]; then
-      # Sanitizer builds: -O1 without debug information, which builds faster than -O2 -g;
-      # the reports still name the functions (from the symbol table), without line numbers.
-      asan_dir=$build_dir-asan
-      phase "build with ASan/UBSan in $asan_dir (the Debian package building beside it)"
-      cmake -S . -B "$asan_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
-        -DAUTODNS_SANITIZE=ON >/dev/null
-      cmake --build "$asan_dir" -j "$jobs"
-      phase "the test suite with ASan/UBSan"
-      (cd "$asan_dir" && ctest --output-on-failure -j "$jobs")
+    if [ "$sanitized" = 1 ]; then
+      phase "waiting for the ASan/UBSan build in $asan_dir"
+      wait_for "$asan_build" "$logs/asan-build.log" "the ASan/UBSan build"
       # ThreadSanitizer: only what runs threads (the import's workers, the push receiver's
       # and the poll client's threads, the dispatcher and the handlers).
-      tsan_dir=$build_dir-tsan
-      phase "build with TSan in $tsan_dir"
-      cmake -S . -B "$tsan_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
-        -DAUTODNS_SANITIZE=thread >/dev/null
-      cmake --build "$tsan_dir" -j "$jobs" --target unit_tests autodns-notify autodns-notify-net autodns-notify-http
+      sanitizer_build "$tsan_dir" thread unit_tests autodns-notify autodns-notify-net \
+        autodns-notify-http >"$logs/tsan-build.log" 2>&1 &
+      tsan_build=$!
+    fi
+    package=
+    if [ "${PACKAGE_TEST:-1}" = 1 ]; then
+      nice -n 19 scripts/bootstrap.sh deb >"$logs/deb.log" 2>&1 &
+      package=$!
+    fi
+    if [ "$sanitized" = 1 ]; then
+      phase "the test suite with ASan/UBSan; beside it the TSan build and the Debian package"
+      (cd "$asan_dir" && ctest --output-on-failure -j "$jobs")
+      phase "waiting for the TSan build in $tsan_dir"
+      wait_for "$tsan_build" "$logs/tsan-build.log" "the TSan build"
       phase "the thread tests with TSan"
       (cd "$tsan_dir" && ctest --output-on-failure -j "$jobs" -R "$thread_tests")
     fi
     if [ -n "$package" ]; then
       phase "the Debian package test"
-      deb_status=0
-      wait "$package" || deb_status=$?
+      wait_for "$package" "$logs/deb.log" "the Debian package build"
       cat "$logs/deb.log" >&2
-      [ "$deb_status" = 0 ] || { echo "bootstrap: the Debian package build failed" >&2; exit 1; }
       DEB=$(tail -1 "$logs/deb.log") tests/package/test_deb.sh
     fi
     phase "done"
