@@ -259,3 +259,105 @@ TEST_CASE("report: time arguments") {
     CHECK(quarantine_reason_class("not a notification: part 1") == "not a notification");
     CHECK(quarantine_reason_class("odd") == "odd");
 }
+
+TEST_CASE("report: the fallback collector keeps a bounded listing, counts and the median of all",
+          "[report]") {
+    ReportOptions options;
+    options.list_limit = 3;
+    FallbackCollector collector(options);
+    auto arrival = [](int i, const char* mail, std::optional<std::string> push,
+                      std::optional<std::string> created) {
+        MailArrivalRow m;
+        m.key = "id:" + std::to_string(i);
+        m.kind = "notify";
+        m.first_mail = mail;
+        m.first_push = std::move(push);
+        m.created = std::move(created);
+        return m;
+    };
+    // By first mail arrival, as the store hands them over: mail only (delays 1 h, 30 h, 2 h,
+    // 40 h), after push (delay 10 min), and one whose mail came first (no fallback).
+    collector.add(arrival(1, "2024-05-01T01:00:00Z", std::nullopt, "2024-05-01T00:00:00Z"));
+    collector.add(arrival(2, "2024-05-02T06:00:00Z", std::nullopt, "2024-05-01T00:00:00Z"));
+    collector.add(
+        arrival(3, "2024-05-02T07:00:00Z", "2024-05-02T06:59:00Z", "2024-05-02T06:50:00Z"));
+    collector.add(arrival(4, "2024-05-02T08:00:00Z", "2024-05-03T00:00:00Z", std::nullopt));
+    collector.add(arrival(5, "2024-05-03T02:00:00Z", std::nullopt, "2024-05-03T00:00:00Z"));
+    collector.add(arrival(6, "2024-05-04T16:00:00Z", std::nullopt, "2024-05-03T00:00:00Z"));
+    std::vector<FallbackRow> listing;
+    FallbackSummary summary;
+    collector.finish(listing, summary);
+    CHECK(summary.count == 5);
+    CHECK(summary.mail_only == 4);
+    CHECK(summary.after_push == 1);
+    CHECK(summary.fallback_24h == 2);
+    CHECK(summary.with_delay == 5);
+    // Delays 3600, 108000, 600, 7200, 144000: the median is the middle one, 7200.
+    CHECK(summary.median_delay_seconds == std::optional<std::int64_t>(7200));
+    CHECK(summary.max_delay_seconds == std::optional<std::int64_t>(144000));
+    // Flagged first (2, 6), then after push (3); the limit cuts the other mail-only ones.
+    REQUIRE(listing.size() == 3);
+    CHECK(listing[0].arrival.key == "id:2");
+    CHECK(listing[1].arrival.key == "id:6");
+    CHECK(listing[2].arrival.key == "id:3");
+    CHECK(listing[2].after_first_seconds == std::optional<std::int64_t>(60));
+}
+
+TEST_CASE("report: error groups take their counts from the store, rows bounded", "[report]") {
+    ReportRows rows;
+    rows.error_codes = {{"E0101", "", 2}, {"E0202", "", 7}};
+    ErrorRow e;
+    e.key = "id:1";
+    e.status_code = "E0101";
+    rows.errors.push_back(e);
+    e.key = "id:2";
+    e.status_code = "E0202";
+    rows.errors.push_back(e);
+    const Report r = build_report(rows, ReportOptions{});
+    REQUIRE(r.errors.size() == 2);
+    CHECK(r.errors[0].status_code == "E0202");  // most frequent first
+    CHECK(r.errors[0].count == 7);
+    CHECK(r.errors[0].rows.size() == 1);
+    CHECK(r.errors[1].count == 2);
+}
+
+TEST_CASE("report: streaming the mail arrivals gives the same report as collecting them",
+          "[report]") {
+    TempDir dir;
+    const std::string db = dir / "stream.sqlite";
+    {
+        StoreOptions so;
+        so.location = db;
+        auto store = open_store(so);
+        for (int i = 1; i <= 40; ++i) {
+            const std::int64_t created = t0 - 60 * hour + i * 1000;
+            const Notification n = note(i, created, i % 3 ? "transfer_start" : "autorenew");
+            if (i % 4 == 0) arrive(*store, n, Channel::push, created + 60);
+            if (i % 5 == 0) arrive(*store, n, Channel::poll, created + 120);
+            // Mail: within minutes, or a day and more later (the 24 h fallback).
+            arrive(*store, n, Channel::mail, created + (i % 2 ? 300 : 26 * hour + i));
+        }
+        arrive(*store, job(100, t0 - 5 * hour, "error", 7, "e.example"), Channel::mail,
+               t0 - 4 * hour);
+    }
+    for (const std::size_t limit : {std::size_t(3), std::size_t(50)}) {
+        const Report collected = load(db, t0 - 7 * 24 * hour, t0, limit);
+        StoreOptions so;
+        so.location = db;
+        so.read_only = true;
+        ReportWindow q;
+        q.since = at(t0 - 7 * 24 * hour);
+        q.until = at(t0);
+        ReportOptions o;
+        o.since = t0 - 7 * 24 * hour;
+        o.until = t0;
+        o.generated_at = t0;
+        o.list_limit = limit;
+        FallbackCollector fallback(o);
+        q.on_mail_arrival = [&](MailArrivalRow&& m) { fallback.add(m); };
+        const Report streamed = build_report(open_store(so)->report_rows(q), o, &fallback);
+        CHECK(collected.fallback_summary.count > 10);
+        CHECK(render_json(streamed) == render_json(collected));
+        CHECK(render_text(streamed) == render_text(collected));
+    }
+}

@@ -494,6 +494,42 @@ CONTRACT("report rows: windows, channels, duplicates, errors, open jobs, dead le
     CHECK(rows.schema_version == store->latest_schema_version());
 }
 
+CONTRACT("report rows: mail arrivals streamed in order, error listings bounded per code") {
+    auto store = backend.open();
+    for (int i = 1; i <= 5; ++i) {
+        Notification e = make_notification(i, "transfer_start", "error");
+        e.status.code = i <= 3 ? "E0101" : "E0202";
+        e.created = "2024-01-0" + std::to_string(6 - i) + "T12:00:00Z";  // newest first
+        assign_key(e);
+        store->ingest({e},
+                      make_arrival(Channel::mail, "m" + std::to_string(i), "",
+                                   "2024-05-0" + std::to_string(i) + "T10:00:00Z"),
+                      "r");
+    }
+    const ReportWindow window{"2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z", 2, {}};
+    const ReportRows collected = store->report_rows(window);
+    // Counts of every code, at most the limit of rows for each, the earliest message times.
+    REQUIRE(collected.error_codes.size() == 2);
+    CHECK(collected.error_codes[0].first == "E0101");
+    CHECK(collected.error_codes[0].count == 3);
+    CHECK(collected.error_codes[1].count == 2);
+    REQUIRE(collected.errors.size() == 4);
+    CHECK(collected.errors[0].id == std::optional<std::int64_t>(3));
+    CHECK(collected.errors[1].id == std::optional<std::int64_t>(2));
+    CHECK(collected.errors[2].status_code == std::optional<std::string>("E0202"));
+
+    ReportWindow streaming = window;
+    std::vector<std::string> streamed;
+    streaming.on_mail_arrival = [&](MailArrivalRow&& m) { streamed.push_back(m.key); };
+    const ReportRows rows = store->report_rows(streaming);
+    CHECK(rows.mail_arrivals.empty());
+    REQUIRE(streamed.size() == collected.mail_arrivals.size());
+    REQUIRE(streamed.size() == 5);
+    for (std::size_t i = 0; i < streamed.size(); ++i) {
+        CHECK(streamed[i] == collected.mail_arrivals[i].key);
+    }
+}
+
 // Retention. The present of these cases: 2026-06-01T00:00:00Z.
 namespace {
 constexpr std::int64_t prune_now = 1780272000;
