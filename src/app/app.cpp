@@ -46,7 +46,7 @@ const ExitStatusEntry exit_statuses[] = {
     {exit_no_input, "parse: an input file cannot be read"},
     {exit_software, "internal error: the network helper is missing or failed to start"},
     {exit_temp_fail, "temporary failure (database locked, read-only or full): retry later"},
-    {exit_config, "poll: no credentials configured"},
+    {exit_config, "poll: no credentials configured, or a TLS file (--ca-file ...) unreadable"},
 };
 
 void print_usage(std::FILE* out) {

@@ -3,8 +3,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "app/config.hpp"
 #include "app/dispatch_hook.hpp"
@@ -172,6 +174,21 @@ int run_poll(const Args& args) {
     options.cert_file = setting(vm, config, "cert-file", "");
     options.key_file = setting(vm, config, "key-file", "");
     options.keepalive_seconds = seconds_setting(vm, config, "keepalive", 240, 0.1, 86400);
+    // A TLS file that cannot be read is a configuration error now, not a failed connection
+    // retried forever later.
+    for (const auto& [key, path] :
+         {std::pair<const char*, const std::string&>{"ca-file", options.ca_file},
+          {"cert-file", options.cert_file},
+          {"key-file", options.key_file}}) {
+        if (path.empty()) continue;
+        if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+            std::fclose(f);
+            continue;
+        }
+        std::fprintf(stderr, "autodns-notify poll: --%s %s: cannot read: %s\n", key, path.c_str(),
+                     std::strerror(errno));
+        return exit_config;
+    }
     options.parse_limits = config.parse_limits;
     options.store.location = config.db_path;
     options.store.busy_timeout_ms = config.busy_timeout_ms;

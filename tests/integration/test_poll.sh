@@ -96,6 +96,14 @@ expect_eq "no --password option" "$rc" 64
 rc=0; env -u AUTODNS_USER -u AUTODNS_PASSWORD AUTODNS_NOTIFY_CONFIG=/dev/null "$BIN" poll --db "$DB" --once 2>"$T/err" || rc=$?
 expect_eq "no credentials" "$rc" 78
 expect_contains "no credentials message" "$(cat "$T/err")" "AUTODNS_PASSWORD"
+# A TLS file that cannot be read: said at start, before any connection (no server here).
+for opt in ca-file cert-file key-file; do
+  rc=0
+  AUTODNS_USER=u AUTODNS_PASSWORD=p "$BIN" poll --db "$DB" --once --url https://127.0.0.1:9/ \
+    "--$opt" "$T/missing.pem" 2>"$T/err" || rc=$?
+  expect_eq "--$opt missing" "$rc" 78
+  expect_contains "--$opt missing: message" "$(cat "$T/err")" "--$opt $T/missing.pem: cannot read: No such file"
+done
 rc=0; "$BIN" poll --db "$DB" --protocol epp 2>"$T/err" || rc=$?
 expect_eq "epp without --url" "$rc" 64
 expect_contains "epp without --url: message" "$(cat "$T/err")" "needs --url HOST:PORT"
