@@ -11,6 +11,7 @@
 // - a raw payload of about 600 bytes each (AutoDNS's JSON body shape), 1 % quarantined
 //   inputs.
 // Rows go in batches of 2 000 notifications per transaction, as `import` writes them.
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -42,6 +43,14 @@ std::string iso(std::int64_t t) {
     return util::format_utc_iso8601(t);
 }
 
+// A whole positive decimal number, else -1.
+long long number(const char* text) {
+    char* end = nullptr;
+    errno = 0;
+    const long long n = std::strtoll(text, &end, 10);
+    return errno == 0 && end != text && *end == '\0' && n > 0 ? n : -1;
+}
+
 int usage() {
     std::fprintf(stderr, "usage: bench_fill_store --db LOCATION --count N [--days D] [--seed S]\n");
     return 64;
@@ -57,11 +66,11 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--db")) {
             db = argv[i + 1];
         } else if (!std::strcmp(argv[i], "--count")) {
-            count = std::atoll(argv[i + 1]);
+            count = number(argv[i + 1]);
         } else if (!std::strcmp(argv[i], "--days")) {
-            days = std::atoll(argv[i + 1]);
+            days = number(argv[i + 1]);
         } else if (!std::strcmp(argv[i], "--seed")) {
-            seed = static_cast<unsigned>(std::atoll(argv[i + 1]));
+            seed = static_cast<unsigned>(number(argv[i + 1]));
         } else {
             return usage();
         }

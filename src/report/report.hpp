@@ -65,7 +65,7 @@ struct Report {
 class FallbackCollector {
   public:
     explicit FallbackCollector(const ReportOptions& options) : options_(options) {}
-    void add(const MailArrivalRow& arrival);
+    void add(const MailArrivalRow& m);
     // The listing, telling ones first (see Report::fallback), and the summary.
     void finish(std::vector<FallbackRow>& listing, FallbackSummary& summary);
 
