@@ -106,8 +106,14 @@ case "$mode" in
     # style checks run beside the first suite, the Debian package build beside the second.
     logs=$build_dir/ci-logs
     mkdir -p "$logs"
-    # A failing step ends the run: the builds still going beside it end with it.
-    trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+    # A failing step ends the run: the builds still going beside it end with it (each job
+    # with the processes it started).
+    kill_tree() {
+      local child
+      for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+      kill "$1" 2>/dev/null || true
+    }
+    trap 'for job in $(jobs -p); do kill_tree "$job"; done' EXIT
     sanitized=0
     [ "${SANITIZED_TESTS:-1}" = 1 ] && [ "${AUTODNS_SANITIZE:-OFF}" != ON ] && sanitized=1
     asan_dir=$build_dir-asan
