@@ -229,11 +229,11 @@ stop_standin
 # --- Unreadable TLS files: a configuration error (78) before connecting; [poll] keys work.
 rc=0; "$BIN" poll --protocol epp --url localhost:700 --ca-file "$T/missing.pem" --db "$T/u.sqlite" --once 2>"$T/tls.log" || rc=$?
 expect_eq "missing CA file: exit" "$rc" 78
-expect_contains "missing CA file: message" "$(cat "$T/tls.log")" "cannot read CA certificates $T/missing.pem"
+expect_contains "missing CA file: message" "$(cat "$T/tls.log")" "--ca-file $T/missing.pem: cannot read: No such file or directory"
 printf '[poll]\nprotocol = epp\nurl = localhost:700\ncert-file = %s\n' "$T/missing-client.pem" >"$T/tls.ini"
 rc=0; AUTODNS_NOTIFY_CONFIG="$T/tls.ini" "$BIN" poll --ca-file "$T/ca.pem" --db "$T/u.sqlite" --once 2>"$T/tls.log" || rc=$?
 expect_eq "missing client certificate: exit" "$rc" 78
-expect_contains "missing client certificate: message" "$(cat "$T/tls.log")" "cannot read client certificate $T/missing-client.pem"
+expect_contains "missing client certificate: message" "$(cat "$T/tls.log")" "--cert-file $T/missing-client.pem: cannot read: No such file or directory"
 
 # --- A read-only database file (owned by root, the poller runs as nobody): exit 75, nothing
 # acked.
