@@ -1,6 +1,7 @@
 // autodns-notify report : the reconciliation report and node_exporter metrics
 // (docs/report.md). Reads the database through its own read-only connection; never writes it.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,7 +36,22 @@ void write_all(int fd, const std::string& data, const std::string& path) {
 
 // Replaces `path` atomically: PATH.tmp in the same directory, fsync, rename, fsync of the
 // directory. A reader (node_exporter) sees the old file or the new one, never a partial one.
+// A `path` that exists and is not a regular file (/dev/null, /dev/stdout, a named pipe) is
+// written in place: renaming over it would replace the device or the pipe with a file.
 void write_file_atomically(const std::string& path, const std::string& data) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+        const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0) throw FatalError("cannot open " + path + ": " + std::strerror(errno));
+        try {
+            write_all(fd, data, path);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        ::close(fd);
+        return;
+    }
     const std::string tmp = path + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -84,7 +100,8 @@ int cmd_report(const Args& args) {
         "end of the window, excluded (default: now, this second included); a date includes "
         "that whole day")(
         "output,o", po::value<std::string>()->value_name("FILE"),
-        "write to FILE (replaced atomically: FILE.tmp, fsync, rename) instead of stdout")(
+        "write to FILE (replaced atomically: FILE.tmp, fsync, rename; a device or named pipe "
+        "is written in place) instead of stdout")(
         "limit", po::value<std::size_t>()->value_name("N"),
         "rows in each listing: fallback to mail, open jobs, latest quarantined, dead "
         "letters (default 50; the counts cover all)")(

@@ -215,6 +215,14 @@ fi
 mkdir "$T/textfile"
 "$BIN" report --db "$DB" --format prometheus --output "$T/textfile/autodns.prom"
 expect_eq "prometheus no temporary file left" "$(ls "$T/textfile")" "autodns.prom"
+# A named pipe (like /dev/null or /dev/stdout) is written in place, not renamed over.
+mkfifo "$T/pipe"
+timeout 30 cat "$T/pipe" >"$T/from-pipe" &
+reader=$!
+"$BIN" report --db "$DB" --format json --output "$T/pipe"
+wait "$reader" || true
+expect_eq "--output to a named pipe: still a pipe" "$(stat -c %F "$T/pipe")" "fifo"
+expect_contains "--output to a named pipe: the report came through" "$(head -c 200 "$T/from-pipe")" '"schema": "autodns-notify-report"'
 out=$(python3 - "$T/textfile/autodns.prom" "$NOW" <<'PY'
 import re, sys
 now = int(sys.argv[2])
