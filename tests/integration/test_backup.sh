@@ -255,6 +255,11 @@ expect_eq "existing DEST: untouched" "$(cat "$T/exists.sqlite")" precious
 rc=0; "$BIN" backup --db "$S" --force "$T/exists.sqlite" >/dev/null 2>&1 || rc=$?
 expect_eq "--force: exit status" "$rc" 0
 expect_eq "--force: replaced by the copy" "$(sql "$T/exists.sqlite" 'select count(*) from notifications')" 1
+mkfifo "$T/fifo"
+rc=0; err=$("$BIN" backup --db "$S" --force "$T/fifo" 2>&1) || rc=$?
+expect_eq "DEST a named pipe, even with --force: exit status" "$rc" 1
+expect_contains "DEST a named pipe: message" "$err" "$T/fifo: not a regular file"
+expect_eq "DEST a named pipe: still a pipe" "$(stat -c %F "$T/fifo")" "fifo"
 rc=0; err=$("$BIN" backup --db "$S" --force "$S" 2>&1) || rc=$?
 expect_eq "DEST is the database: exit status" "$rc" 1
 expect_contains "DEST is the database: message" "$err" "is the database itself"

@@ -175,6 +175,11 @@ BackupResult backup_sqlite_store(const BackupRequest& request) {
             }
         }
         if (S_ISDIR(dest_st.st_mode)) throw FatalError(what + ": is a directory");
+        // A device, a pipe or a socket: --force would replace it with a file (as root even
+        // /dev/null).
+        if (!S_ISREG(dest_st.st_mode) && !S_ISLNK(dest_st.st_mode)) {
+            throw FatalError(what + ": not a regular file");
+        }
         if (!request.force) throw FatalError(what + ": exists (give --force to replace it)");
     }
     const std::string dir = directory_of(dest);
