@@ -69,7 +69,7 @@ for n in "${counts[@]}"; do
     [ "$backend" = sqlite ] && size=$(du -m "$db" | cut -f1)
     [ "$backend" = postgresql ] && size=$(pg_sql "SELECT pg_database_size(current_database()) / 1048576")
     echo "{\"what\": \"fill\", \"backend\": \"$backend\", \"notifications\": $n, \"seconds\": $fill, \"size_mb\": $size}"
-    measure "$backend $n report all" "$bin" report --db "$db" --format json --since 2000-01-01 --output /dev/null
-    measure "$backend $n report 7d" "$bin" report --db "$db" --format json --since 7d --output /dev/null
+    measure "$backend $n report all" "$bin" report --db "$db" --format json --since 2000-01-01 --output "$work/report.json"
+    measure "$backend $n report 7d" "$bin" report --db "$db" --format json --since 7d --output "$work/report.json"
   done
 done
