@@ -508,6 +508,7 @@ TEST_CASE("store: a database of schema version 1 migrates to retention and keeps
             "DROP TABLE pruned_keys; DROP TABLE pruned_raw; DROP TABLE prune_horizons; "
             "DROP INDEX receipts_received_at; DROP INDEX notifications_first_received_at; "
             "DROP INDEX quarantine_received_at; DROP INDEX notifications_job_id; "
+            "DROP INDEX receipts_channel_received_at; DROP INDEX notifications_open_jobs; "
             "PRAGMA user_version = 1");
     }
     {

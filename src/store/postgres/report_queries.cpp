@@ -41,9 +41,11 @@ const char* const sql_quarantine_channels =
     "GROUP BY channel";
 
 // $1 = until (the only parameter: PostgreSQL must see the type of every one it is given).
+// The latest arrival per channel, each found by the (channel, received_at COLLATE "C") index.
 const char* const sql_last_received =
-    "SELECT channel, max(received_at COLLATE \"C\") FROM receipts WHERE received_at < $1 "
-    "GROUP BY channel";
+    "SELECT channel, last FROM (SELECT c.channel, (SELECT max(received_at COLLATE \"C\") FROM "
+    "receipts WHERE channel = c.channel AND received_at COLLATE \"C\" < $1) AS last FROM "
+    "(VALUES ('mail'), ('push'), ('poll'), ('file')) AS c (channel)) AS l WHERE last IS NOT NULL";
 
 const char* const sql_per_day =
     "SELECT substr(received_at, 1, 10) AS day, channel, count(*) FROM receipts "

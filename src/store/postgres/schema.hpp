@@ -109,6 +109,9 @@ CREATE TABLE prune_horizons (
     {"report: the window found by index, a job's later status by its job id", R"sql(
 CREATE INDEX quarantine_received_at ON quarantine (received_at);
 CREATE INDEX notifications_job_id ON notifications ((record->>'job_id')) WHERE kind = 'job';
+CREATE INDEX receipts_channel_received_at ON receipts (channel, received_at COLLATE "C");
+CREATE INDEX notifications_open_jobs ON notifications (status_type, first_received_at)
+    WHERE kind = 'job';
 )sql"},
 };
 

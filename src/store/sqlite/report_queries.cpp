@@ -38,9 +38,12 @@ const char* const sql_quarantine_channels =
     "SELECT channel, '', count(*) FROM quarantine WHERE received_at >= ?1 AND received_at < ?2 "
     "GROUP BY channel";
 
+// The latest arrival per channel, each found by the (channel, received_at) index.
 const char* const sql_last_received =
-    "SELECT channel, max(received_at) FROM receipts WHERE received_at < ?2 "
-    "GROUP BY channel";
+    "SELECT channel, last FROM (SELECT c.channel, (SELECT max(received_at) FROM receipts "
+    "WHERE channel = c.channel AND received_at < ?2) AS last FROM (SELECT 'mail' AS channel "
+    "UNION ALL SELECT 'push' UNION ALL SELECT 'poll' UNION ALL SELECT 'file') AS c) "
+    "WHERE last IS NOT NULL";
 
 const char* const sql_per_day =
     "SELECT substr(received_at, 1, 10) AS day, channel, count(*) FROM receipts "

@@ -101,6 +101,9 @@ CREATE INDEX notifications_first_received_at ON notifications(first_received_at)
 CREATE INDEX quarantine_received_at ON quarantine(received_at);
 CREATE INDEX notifications_job_id ON notifications(json_extract(record, '$.job_id'))
     WHERE kind = 'job';
+CREATE INDEX receipts_channel_received_at ON receipts(channel, received_at);
+CREATE INDEX notifications_open_jobs ON notifications(status_type, first_received_at)
+    WHERE kind = 'job';
 )sql"},
 };
 
