@@ -108,6 +108,14 @@ shim_run() {
   env LD_PRELOAD="$shim" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
 }
 
+# with_clock FAKETIME-ARGS... CMD...: runs CMD in UTC under the faketime wrapper (which owns
+# libfaketime's shared semaphore until the whole tree has ended), e.g. with_clock '40 days
+# ago' "$BIN" mail ..., or with_clock -f '2026-06-01 12:00:00' ... for a frozen clock. ASan
+# must not insist on coming first: libfaketime is preloaded before it.
+with_clock() {
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" TZ=UTC faketime "$@"
+}
+
 # as_nobody_cmd: sets AS_NOBODY to the argv prefix that runs a command as user nobody (empty
 # when that is not possible: not root, no setpriv or no user nobody).
 as_nobody_cmd() {

@@ -11,7 +11,7 @@ command -v faketime >/dev/null || { fail "faketime not installed (scripts/bootst
 ago() {  # ago DAYS COMMAND...: run COMMAND with the clock DAYS days back
   local days=$1
   shift
-  TZ=UTC faketime "$days days ago" "$@"
+  with_clock "$days days ago" "$@"
 }
 junk_mail() {  # junk_mail N: a mail that is no notification (quarantined)
   printf 'From: someone@example.net\nTo: hostmaster@registrar.example\nMessage-ID: <junk%s@example.net>\nSubject: hello\n\nNothing to see here, number %s.\n' "$1" "$1"

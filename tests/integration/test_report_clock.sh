@@ -13,10 +13,9 @@ command -v faketime >/dev/null ||
   { fail "faketime not installed (scripts/bootstrap.sh installs faketime)"; finish; }
 for at in "2026-12-01 23:30:00" "2026-10-25 03:10:00" "2027-03-28 01:30:00"; do
   rc=0
-  ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0" \
-    TZ=UTC faketime "$at" bash "$SRC/tests/integration/test_report.sh" >"$T/out" 2>&1 || rc=$?
+  with_clock "$at" bash "$SRC/tests/integration/test_report.sh" >"$T/out" 2>&1 || rc=$?
   expect_eq "test_report.sh at $at UTC (last lines: $(tail -n 3 "$T/out" | tr '\n' ' '))" "$rc" 0
   # The wrapper really moved the clock of the processes it started.
-  expect_eq "clock moved to $at" "$(TZ=UTC faketime "$at" date -u '+%Y-%m-%d %H')" "${at:0:13}"
+  expect_eq "clock moved to $at" "$(with_clock "$at" date -u '+%Y-%m-%d %H')" "${at:0:13}"
 done
 finish
