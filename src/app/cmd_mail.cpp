@@ -16,8 +16,8 @@
 #include "app/config.hpp"
 #include "app/dispatch_hook.hpp"
 #include "core/errors.hpp"
-#include "core/ingest.hpp"
-#include "core/pipeline.hpp"
+#include "ingest/ingest.hpp"
+#include "ingest/pipeline.hpp"
 #include "util/io.hpp"
 
 namespace autodns {

@@ -5,8 +5,8 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "core/errors.hpp"
-#include "core/pipeline.hpp"
-#include "core/record_json.hpp"
+#include "ingest/pipeline.hpp"
+#include "parse/record_json.hpp"
 #include "util/io.hpp"
 
 namespace autodns {

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "core/parse.hpp"
-#include "core/pipeline.hpp"
+#include "parse/parse.hpp"
+#include "ingest/pipeline.hpp"
 #include "mail/extract.hpp"
 
 namespace autodns {

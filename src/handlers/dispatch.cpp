@@ -10,7 +10,7 @@
 #include <random>
 
 #include "core/errors.hpp"
-#include "core/record_json.hpp"
+#include "parse/record_json.hpp"
 #include "handlers/router.hpp"
 
 namespace autodns {

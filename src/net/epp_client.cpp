@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "core/errors.hpp"
-#include "core/ingest.hpp"
-#include "core/pipeline.hpp"
+#include "ingest/ingest.hpp"
+#include "ingest/pipeline.hpp"
 #include "parse/epp_parser.hpp"
 #include "util/text.hpp"
 

@@ -10,8 +10,8 @@
 #include <mutex>
 
 #include "core/errors.hpp"
-#include "core/ingest.hpp"
-#include "core/pipeline.hpp"
+#include "ingest/ingest.hpp"
+#include "ingest/pipeline.hpp"
 #include "parse/poll_reply.hpp"
 #include "util/secret.hpp"
 #include "util/text.hpp"

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "core/parse.hpp"
+#include "parse/parse.hpp"
 #include "store/store.hpp"
 #include "util/stop_signal.hpp"
 

@@ -32,8 +32,8 @@
 #include <openssl/ssl.h>
 
 #include "core/errors.hpp"
-#include "core/ingest.hpp"
-#include "core/pipeline.hpp"
+#include "ingest/ingest.hpp"
+#include "ingest/pipeline.hpp"
 #include "util/secret.hpp"
 #include "util/text.hpp"
 

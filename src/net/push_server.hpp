@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "core/parse.hpp"
+#include "parse/parse.hpp"
 #include "store/store.hpp"
 #include "util/net_address.hpp"
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/parse.hpp"
+#include "parse/parse.hpp"
 
 namespace pugi {
 class xml_node;

@@ -1,4 +1,4 @@
-// The format parsers behind parse_payload (core/parse.hpp). Each reads one document that the
+// The format parsers behind parse_payload (parse/parse.hpp). Each reads one document that the
 // sniffer located and returns records without key and with the format of what it read
 // (json / xml / epp); parse_payload sets "standard" and the keys.
 #pragma once
@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/parse.hpp"
+#include "parse/parse.hpp"
 
 namespace autodns {
 

@@ -1,5 +1,5 @@
 // parse_payload: size limit, sniffing, structural pre-scan, then the format parser.
-#include "core/parse.hpp"
+#include "parse/parse.hpp"
 
 #include <algorithm>
 #include <exception>

@@ -1,5 +1,5 @@
 // Record <-> JSON text. Part of the parse room, the only user of nlohmann/json.
-#include "core/record_json.hpp"
+#include "parse/record_json.hpp"
 
 #include <nlohmann/json.hpp>
 

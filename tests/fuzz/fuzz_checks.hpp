@@ -12,9 +12,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/parse.hpp"
-#include "core/pipeline.hpp"
-#include "core/record_json.hpp"
+#include "parse/parse.hpp"
+#include "ingest/pipeline.hpp"
+#include "parse/record_json.hpp"
 #include "util/text.hpp"
 
 namespace autodns::fuzz {

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/parse.hpp"
+#include "parse/parse.hpp"
 
 namespace autodns::testing {
 

@@ -3,7 +3,7 @@
 #include <regex>
 
 #include "core/notification.hpp"
-#include "core/record_json.hpp"
+#include "parse/record_json.hpp"
 
 using namespace autodns;
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
-#include "core/record_json.hpp"
+#include "parse/record_json.hpp"
 #include "handlers/config.hpp"
 #include "handlers/dispatch.hpp"
 #include "handlers/router.hpp"

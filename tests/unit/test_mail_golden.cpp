@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/pipeline.hpp"
-#include "core/record_json.hpp"
+#include "ingest/pipeline.hpp"
+#include "parse/record_json.hpp"
 #include "util/io.hpp"
 
 #include <nlohmann/json.hpp>

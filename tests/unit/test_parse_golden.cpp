@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <map>
 
-#include "core/parse.hpp"
-#include "core/record_json.hpp"
+#include "parse/parse.hpp"
+#include "parse/record_json.hpp"
 #include "parse_support.hpp"
 
 using namespace autodns;

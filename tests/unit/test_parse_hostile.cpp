@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "core/parse.hpp"
+#include "parse/parse.hpp"
 #include "parse/scan.hpp"
 #include "parse_support.hpp"
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/parse.hpp"
-#include "core/record_json.hpp"
+#include "parse/parse.hpp"
+#include "parse/record_json.hpp"
 #include "parse_support.hpp"
 
 using namespace autodns;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/parse.hpp"
+#include "parse/parse.hpp"
 #include "parse_support.hpp"
 
 using namespace autodns;

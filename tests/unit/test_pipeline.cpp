@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "core/ingest.hpp"
-#include "core/pipeline.hpp"
+#include "ingest/ingest.hpp"
+#include "ingest/pipeline.hpp"
 #include "store/store.hpp"
 #include "temp_dir.hpp"
 #include "util/io.hpp"

@@ -26,7 +26,7 @@
 
 #include "core/errors.hpp"
 #include "core/notification.hpp"
-#include "core/record_json.hpp"
+#include "parse/record_json.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"

@@ -18,7 +18,7 @@
 
 #include "core/errors.hpp"
 #include "core/notification.hpp"
-#include "core/record_json.hpp"
+#include "parse/record_json.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/store.hpp"
 #include "temp_dir.hpp"

@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "core/errors.hpp"
-#include "core/record_json.hpp"
+#include "parse/record_json.hpp"
 #include "store/postgres/errors.hpp"
 #include "store/postgres/report_queries.hpp"
 #include "store/postgres/schema.hpp"

@@ -22,7 +22,7 @@
 #include <utility>
 
 #include "core/errors.hpp"
-#include "core/record_json.hpp"
+#include "parse/record_json.hpp"
 #include "store/sqlite/errors.hpp"
 #include "store/sqlite/report_queries.hpp"
 #include "store/sqlite/schema.hpp"

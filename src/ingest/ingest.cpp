@@ -1,4 +1,4 @@
-#include "core/ingest.hpp"
+#include "ingest/ingest.hpp"
 
 #include <optional>
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/pipeline.hpp"
+#include "ingest/pipeline.hpp"
 #include "store/store.hpp"
 
 namespace autodns {

@@ -8,20 +8,11 @@
 #include <vector>
 
 #include "core/notification.hpp"
-#include "core/parse.hpp"
 #include "mail/extract.hpp"
+#include "mail/policy.hpp"
+#include "parse/parse.hpp"
 
 namespace autodns {
-
-// Who may send notification mail (DESIGN §5, "Untrusted input").
-struct MailPolicy {
-    // From domains allowed (exact or parent: "autodns.example" allows "mx.autodns.example").
-    // Empty: any sender.
-    std::vector<std::string> allowed_from_domains;
-    // When set, an Authentication-Results field from this authserv-id must report a pass
-    // (dmarc, dkim or spf).
-    std::string required_authserv_id;
-};
 
 enum class Verdict { notifications, not_notification, malformed, untrusted };
 const char* verdict_name(Verdict v);
@@ -84,8 +75,5 @@ Analysis analyze_payload(std::string_view raw, const std::string& content_type,
 // Mail or payload, sniffed with looks_like_mail(); the policy applies to mail only.
 Analysis analyze_input(std::string_view raw, const MailPolicy& policy, const MimeLimits& limits,
                        const ParseLimits& parse_limits = {});
-
-// Does the mail pass the policy? Returns an empty string when it does, else the reason.
-std::string check_policy(const MailHeaders& headers, const MailPolicy& policy);
 
 }  // namespace autodns
