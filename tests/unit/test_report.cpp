@@ -228,7 +228,7 @@ TEST_CASE("report: a missing database is an error naming it, and is not created"
     so.location = dir / "none.sqlite";
     so.read_only = true;
     try {
-        open_store(so)->report_rows(ReportWindow{at(0), at(t0)});
+        open_store(so)->report_rows(ReportWindow{at(0), at(t0), 50, {}});
         FAIL("no error");
     } catch (const FatalError& e) {
         CHECK(std::string(e.what()).find(so.location) != std::string::npos);
