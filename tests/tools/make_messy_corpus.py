@@ -15,7 +15,7 @@ each key once, with exactly these changes, made here by hand and visible below:
 A mail that must give no record gets an .expected-error file (verdict, part of the reason).
 
 Python's `email` package (tests/tools/mime_oracle.py) checks the MIME structure and the
-decoded text of every mail here ([oracle] in tests/unit/test_mime.cpp).
+decoded text of every mail here ([oracle] in tests/unit/test_mail_extract.cpp).
 
 Usage: make_messy_corpus.py [OUT_DIR]   (default: samples/mail/messy beside this repository)
 Deterministic: run it again and `git diff` shows nothing.

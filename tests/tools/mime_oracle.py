@@ -6,7 +6,7 @@ Prints, for each mail file, one line holding a JSON object
    "candidates": [{"content_type": ..., "filename": ..., "text": <decoded UTF-8 text>}, ...]}
 listing the leaf parts that autodns-notify's extract_mail() offers as candidate bodies, with
 the same selection and text rules (documented in docs/mime.md), but with Python's MIME parser,
-transfer decoders and codecs doing the work. tests/unit/test_mime.cpp ([oracle]) compares the
+transfer decoders and codecs doing the work. tests/unit/test_mail_extract.cpp ([oracle]) compares the
 two. Standard library only.
 
 Usage: mime_oracle.py MAIL.eml...

@@ -1,6 +1,5 @@
-// Handlers: config parsing and its errors, glob matching, routing, backoff, argv word
-// splitting, the store's claim filter, and the dispatcher with real exec and jsonl handlers
-// over a real SQLite file.
+// Handlers: config parsing and its errors, routing, backoff, the store's claim filter, and
+// the dispatcher with real exec and jsonl handlers over a real SQLite file.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,34 +12,18 @@
 #include <vector>
 
 #include "core/errors.hpp"
-#include "parse/record_json.hpp"
 #include "handlers/config.hpp"
 #include "handlers/dispatch.hpp"
 #include "handlers/router.hpp"
+#include "parse/record_json.hpp"
 #include "store/store.hpp"
 #include "temp_dir.hpp"
-#include "util/glob.hpp"
-#include "util/words.hpp"
 
 using namespace autodns;
 
 namespace {
 
 using Sections = std::map<std::string, std::vector<std::string>>;
-
-std::vector<std::string> words(const std::string& text) {
-    std::string error;
-    auto w = util::split_words(text, &error);
-    REQUIRE(w);
-    return *w;
-}
-
-std::string split_error(const std::string& text) {
-    std::string error;
-    auto w = util::split_words(text, &error);
-    REQUIRE_FALSE(w);
-    return error;
-}
 
 // The FatalError message load_handlers() throws for `sections`.
 std::string config_error(const Sections& sections) {
@@ -75,49 +58,6 @@ std::vector<std::string> read_lines(const std::string& path) {
 }
 
 }  // namespace
-
-TEST_CASE("handlers: command words split like a simple shell command, never more", "[handlers]") {
-    CHECK(words("/usr/bin/logger -t autodns") ==
-          std::vector<std::string>{"/usr/bin/logger", "-t", "autodns"});
-    CHECK(words("  a\t b  ") == std::vector<std::string>{"a", "b"});
-    CHECK(words("cmd 'two words' \"and three here\"") ==
-          std::vector<std::string>{"cmd", "two words", "and three here"});
-    CHECK(words("a'b'\"c\"d") == std::vector<std::string>{"abcd"});
-    CHECK(words("x '' \"\"") == std::vector<std::string>{"x", "", ""});
-    CHECK(words(R"(say \"hi\" a\ b)") == std::vector<std::string>{"say", "\"hi\"", "a b"});
-    CHECK(words(R"("a \"q\" \\ \x")") == std::vector<std::string>{R"(a "q" \ \x)"});
-    CHECK(words("'$HOME' `id` ; rm -rf / | cat > f") ==
-          std::vector<std::string>{"$HOME", "`id`", ";", "rm", "-rf", "/", "|", "cat", ">", "f"});
-    CHECK(words("'it'\\''s'") == std::vector<std::string>{"it's"});
-    CHECK(words("").empty());
-    CHECK(split_error("a 'b") == "unterminated single quote");
-    CHECK(split_error("a \"b") == "unterminated double quote");
-    CHECK(split_error("a \\") == "backslash at the end");
-
-    const std::vector<std::string> tricky = {"/bin/x", "two words", "it's", "", "$HOME"};
-    CHECK(words(util::join_words(tricky)) == tricky);
-}
-
-TEST_CASE("handlers: glob patterns match whole names", "[handlers]") {
-    CHECK(util::glob_match("transfer_*", "transfer_start"));
-    CHECK(util::glob_match("transfer_*", "transfer_"));
-    CHECK_FALSE(util::glob_match("transfer_*", "domain_transfer_start"));
-    CHECK(util::glob_match("*_error", "autoupdate_deferred_error"));
-    CHECK_FALSE(util::glob_match("*_error", "autoupdate_deferred_error2"));
-    CHECK(util::glob_match("E01??", "E0102"));
-    CHECK_FALSE(util::glob_match("E01??", "E010"));
-    CHECK(util::glob_match("[EN]0*", "N0102"));
-    CHECK_FALSE(util::glob_match("[!EN]0*", "N0102"));
-    CHECK(util::glob_match("[a-c]x", "bx"));
-    CHECK(util::glob_match("a\\*", "a*"));
-    CHECK_FALSE(util::glob_match("a\\*", "ab"));
-    CHECK(util::glob_match("*", ""));
-    CHECK_FALSE(util::glob_match("", "a"));
-    CHECK(util::glob_match("Domain*", "DomainCreate"));
-    CHECK_FALSE(util::glob_match("domain*", "DomainCreate"));  // case-sensitive
-    // Many stars against a long non-match stays fast (no exponential backtracking).
-    CHECK_FALSE(util::glob_match("*a*a*a*a*a*a*a*a*b", std::string(5000, 'a')));
-}
 
 TEST_CASE("handlers: a full configuration reads", "[handlers]") {
     const Sections sections = {
