@@ -55,10 +55,10 @@ MUTANTS = [
     {
         "name": "import-mark-before-commit",
         "promise": "--mark-seen moves new/ -> cur/ only after the commit (docs/user-guide.md)",
-        "files": "src/app/cmd_import.cpp",
+        "files": "src/ingest/import_engine.cpp",
         "find": """            batch.commit();
         }
-        if (mark) {
+        if (settings.mark_seen) {
             for (const Item& item : chunk) {
                 if (!item.in_new || !item.read_error.empty()) continue;  // not imported
                 if (std::string why = mark_seen(item.path); !why.empty()) {
@@ -66,7 +66,7 @@ MUTANTS = [
                 }
             }
         }""",
-        "replace": """            if (mark) {
+        "replace": """            if (settings.mark_seen) {
                 for (const Item& item : chunk) {
                     if (!item.in_new || !item.read_error.empty()) continue;
                     if (std::string why = mark_seen(item.path); !why.empty()) {
