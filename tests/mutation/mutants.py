@@ -95,8 +95,10 @@ MUTANTS = [
         "name": "serve-delivery-inline",
         "promise": "serve's 200 never waits for a handler (docs/handlers.md, docs/push.md)",
         "files": "src/app/cmd_serve.cpp",
-        "find": "            delivery_wake.notify_one();\n        };\n    }\n    struct StopDeliverer",
-        "replace": "            delivery.run_all();\n        };\n    }\n    struct StopDeliverer",
+        "find": "options.after_commit = [&deliverer](const std::vector<Notification>&) { "
+                "deliverer.wake(); };",
+        "replace": "options.after_commit = [&delivery](const std::vector<Notification>&) { "
+                   "delivery.run_all(); };",
         "tests": PROMISES,
         "env": {"PROMISES": "serve-slow"},
         "targets": BIN,
