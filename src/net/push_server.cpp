@@ -36,6 +36,7 @@
 #include "ingest/pipeline.hpp"
 #include "util/secret.hpp"
 #include "util/text.hpp"
+#include "util/thread_pool.hpp"
 
 namespace autodns {
 namespace {
@@ -888,12 +889,12 @@ void PushServer::run() {
     if (i.stop_requested) return;
     i.committer.start();
     net::post(i.acceptor.get_executor(), [&i] { i.do_accept(); });
-    std::vector<std::thread> more;
-    for (int n = 1; n < (i.opt.threads < 1 ? 1 : i.opt.threads); ++n) {
-        more.emplace_back([&i] { i.ioc.run(); });
-    }
-    i.ioc.run();
-    for (auto& t : more) t.join();
+    // The I/O threads: this one and threads - 1 more, each running the io_context until it
+    // stops. Each task runs as long as the io_context does, so every thread takes one. An
+    // exception out of run() ends the program (noexcept), as from any thread of its own.
+    const unsigned threads = i.opt.threads < 1 ? 1u : static_cast<unsigned>(i.opt.threads);
+    util::ThreadPool io_threads(threads - 1);
+    io_threads.run(threads, [&i](std::size_t, unsigned) noexcept { i.ioc.run(); });
     i.committer.stop();
 }
 
