@@ -158,7 +158,7 @@ MUTANTS = [
     {
         "name": "ingest-quarantine-dropped",
         "promise": "every input ends stored, a duplicate, or quarantined with the reason (README)",
-        "files": "src/core/*.cpp",
+        "files": "src/ingest/*.cpp",
         "find": "    store.quarantine(arrival, raw, report.reason);\n",
         "replace": "",
         "tests": r"^integration\.test_ground_truth$",
