@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <ctime>
 #include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -891,10 +892,17 @@ void PushServer::run() {
     net::post(i.acceptor.get_executor(), [&i] { i.do_accept(); });
     // The I/O threads: this one and threads - 1 more, each running the io_context until it
     // stops. Each task runs as long as the io_context does, so every thread takes one. An
-    // exception out of run() ends the program (noexcept), as from any thread of its own.
+    // exception out of run() ends the program, as it does from a thread of its own (the pool
+    // would otherwise hold it until the other threads stop).
     const unsigned threads = i.opt.threads < 1 ? 1u : static_cast<unsigned>(i.opt.threads);
     util::ThreadPool io_threads(threads - 1);
-    io_threads.run(threads, [&i](std::size_t, unsigned) noexcept { i.ioc.run(); });
+    io_threads.run(threads, [&i](std::size_t, unsigned) {
+        try {
+            i.ioc.run();
+        } catch (...) {
+            std::terminate();
+        }
+    });
     i.committer.stop();
 }
 
