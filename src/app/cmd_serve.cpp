@@ -1,18 +1,17 @@
 // autodns-notify serve: the push receiver (net/push_server.hpp, docs/push.md). Runs in
 // autodns-notify-net.
-#include <chrono>
-#include <condition_variable>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "app/config.hpp"
 #include "app/dispatch_hook.hpp"
 #include "app/net_commands.hpp"
 #include "core/errors.hpp"
+#include "handlers/delivery_thread.hpp"
 #include "net/push_server.hpp"
 #include "util/stop_signal.hpp"
 
@@ -197,55 +196,19 @@ int run_serve(const Args& args) {
 
     // Handler delivery runs in a thread of its own, woken after each commit that stored
     // notifications and every 30 s for retries: the 200 to AutoDNS never waits for a handler.
+    // Declared before the server, so that the server (whose committer wakes it) goes first.
     const AfterCommitDelivery delivery(config, vm, "serve");
-    std::mutex delivery_mutex;
-    std::condition_variable delivery_wake;
-    bool delivery_due = true;  // a first run picks up work left from before
-    bool delivery_stop = false;
-    std::thread deliverer;
+    DeliveryThread deliverer([&delivery] { delivery.run_all(); });
     if (!delivery.handlers().empty()) {
         options.prepare_store = [&delivery](Store& store) { delivery.attach(store); };
-        options.after_commit = [&](const std::vector<Notification>&) {
-            {
-                std::lock_guard<std::mutex> lock(delivery_mutex);
-                delivery_due = true;
-            }
-            delivery_wake.notify_one();
-        };
+        options.after_commit = [&deliverer](const std::vector<Notification>&) { deliverer.wake(); };
     }
-    struct StopDeliverer {
-        std::mutex& mutex;
-        std::condition_variable& wake;
-        bool& stop;
-        std::thread& thread;
-        ~StopDeliverer() {
-            {
-                std::lock_guard<std::mutex> lock(mutex);
-                stop = true;
-            }
-            wake.notify_one();
-            if (thread.joinable()) thread.join();
-        }
-    } stop_deliverer{delivery_mutex, delivery_wake, delivery_stop, deliverer};
 
     PushServer server(options);
     const int port = server.bind();
     util::StopSignal stop([&server] { server.stop(); });
     // Started only now: the signal mask set up above must be inherited by the thread.
-    if (!delivery.handlers().empty()) {
-        deliverer = std::thread([&] {
-            std::unique_lock<std::mutex> lock(delivery_mutex);
-            while (!delivery_stop) {
-                delivery_wake.wait_for(lock, std::chrono::seconds(30),
-                                       [&] { return delivery_due || delivery_stop; });
-                if (delivery_stop) break;
-                delivery_due = false;
-                lock.unlock();
-                delivery.run_all();
-                lock.lock();
-            }
-        });
-    }
+    if (!delivery.handlers().empty()) deliverer.start();
     std::string allowed;
     for (const auto& r : options.allow) allowed += (allowed.empty() ? "" : ", ") + r.text;
     std::fprintf(

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <ctime>
 #include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,7 @@
 #include "ingest/pipeline.hpp"
 #include "util/secret.hpp"
 #include "util/text.hpp"
+#include "util/thread_pool.hpp"
 
 namespace autodns {
 namespace {
@@ -888,12 +890,19 @@ void PushServer::run() {
     if (i.stop_requested) return;
     i.committer.start();
     net::post(i.acceptor.get_executor(), [&i] { i.do_accept(); });
-    std::vector<std::thread> more;
-    for (int n = 1; n < (i.opt.threads < 1 ? 1 : i.opt.threads); ++n) {
-        more.emplace_back([&i] { i.ioc.run(); });
-    }
-    i.ioc.run();
-    for (auto& t : more) t.join();
+    // The I/O threads: this one and threads - 1 more, each running the io_context until it
+    // stops. Each task runs as long as the io_context does, so every thread takes one. An
+    // exception out of run() ends the program, as it does from a thread of its own (the pool
+    // would otherwise hold it until the other threads stop).
+    const unsigned threads = i.opt.threads < 1 ? 1u : static_cast<unsigned>(i.opt.threads);
+    util::ThreadPool io_threads(threads - 1);
+    io_threads.run(threads, [&i](std::size_t, unsigned) {
+        try {
+            i.ioc.run();
+        } catch (...) {
+            std::terminate();
+        }
+    });
     i.committer.stop();
 }
 

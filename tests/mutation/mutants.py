@@ -55,10 +55,10 @@ MUTANTS = [
     {
         "name": "import-mark-before-commit",
         "promise": "--mark-seen moves new/ -> cur/ only after the commit (docs/user-guide.md)",
-        "files": "src/app/cmd_import.cpp",
+        "files": "src/ingest/import_engine.cpp",
         "find": """            batch.commit();
         }
-        if (mark) {
+        if (settings.mark_seen) {
             for (const Item& item : chunk) {
                 if (!item.in_new || !item.read_error.empty()) continue;  // not imported
                 if (std::string why = mark_seen(item.path); !why.empty()) {
@@ -66,7 +66,7 @@ MUTANTS = [
                 }
             }
         }""",
-        "replace": """            if (mark) {
+        "replace": """            if (settings.mark_seen) {
                 for (const Item& item : chunk) {
                     if (!item.in_new || !item.read_error.empty()) continue;
                     if (std::string why = mark_seen(item.path); !why.empty()) {
@@ -95,8 +95,10 @@ MUTANTS = [
         "name": "serve-delivery-inline",
         "promise": "serve's 200 never waits for a handler (docs/handlers.md, docs/push.md)",
         "files": "src/app/cmd_serve.cpp",
-        "find": "            delivery_wake.notify_one();\n        };\n    }\n    struct StopDeliverer",
-        "replace": "            delivery.run_all();\n        };\n    }\n    struct StopDeliverer",
+        "find": "options.after_commit = [&deliverer](const std::vector<Notification>&) { "
+                "deliverer.wake(); };",
+        "replace": "options.after_commit = [&delivery](const std::vector<Notification>&) { "
+                   "delivery.run_all(); };",
         "tests": PROMISES,
         "env": {"PROMISES": "serve-slow"},
         "targets": BIN,
@@ -156,7 +158,7 @@ MUTANTS = [
     {
         "name": "ingest-quarantine-dropped",
         "promise": "every input ends stored, a duplicate, or quarantined with the reason (README)",
-        "files": "src/core/*.cpp",
+        "files": "src/ingest/*.cpp",
         "find": "    store.quarantine(arrival, raw, report.reason);\n",
         "replace": "",
         "tests": r"^integration\.test_ground_truth$",
