@@ -88,7 +88,7 @@ std::string seconds_text(double s) {
 }
 
 std::string excerpt(const std::string& body) {
-    std::string s = util::sanitize_utf8(body.substr(0, 160));
+    std::string s = util::repair_utf8(body.substr(0, 160), util::Utf8Repair::question_mark);
     for (char& c : s) {
         if (static_cast<unsigned char>(c) < 0x20) c = ' ';
     }

@@ -1,5 +1,7 @@
 #include "util/time.hpp"
 
+#include "util/text.hpp"
+
 #include <date/date.h>
 #include <date/ptz.h>
 
@@ -31,12 +33,6 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
     return true;
 }
 
-std::string_view trim_view(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
 date::local_seconds local_seconds_of(const TimeFields& f) {
     const date::year_month_day ymd{date::year{f.year}, date::month{static_cast<unsigned>(f.month)},
                                    date::day{static_cast<unsigned>(f.day)}};
@@ -47,7 +43,7 @@ date::local_seconds local_seconds_of(const TimeFields& f) {
 }  // namespace
 
 std::optional<TimeFields> parse_time_fields(std::string_view text) {
-    const std::string_view s = trim_view(text);
+    const std::string_view s = trim(text);
     std::size_t pos = 0;
     TimeFields f;
     if (!read_digits(s, pos, 4, f.year) || !expect(s, pos, '-') ||

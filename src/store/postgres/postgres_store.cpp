@@ -16,6 +16,7 @@
 #include "store/postgres/schema.hpp"
 #include "util/charset.hpp"
 #include "util/io.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
@@ -33,8 +34,8 @@ std::int64_t now_unix() {
 // Text columns must be valid UTF-8 without NUL bytes (the server refuses anything else). Mail
 // headers are not always: such bytes become U+FFFD rather than losing the input.
 std::string clean_text(const std::string& s) {
-    if (s.find('\0') == std::string::npos && is_valid_utf8(s)) return s;
-    std::string out = replace_invalid_utf8(s);
+    if (s.find('\0') == std::string::npos && util::is_valid_utf8(s)) return s;
+    std::string out = util::repair_utf8(s);
     std::string::size_type pos;
     while ((pos = out.find('\0')) != std::string::npos) out.replace(pos, 1, "\xEF\xBF\xBD");
     return out;
