@@ -40,7 +40,7 @@ int list_rows(Store& store, const Handlers& handlers) {
         std::cout << "no pending or dead outbox rows\n";
         return exit_ok;
     }
-    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    const std::int64_t now = util::now_unix();
     std::printf("%-7s  %-16s  %-24s  %8s  %-20s  %s\n", "STATE", "HANDLER", "KEY", "ATTEMPTS",
                 "NEXT ATTEMPT (UTC)", "NOTE / LAST ERROR");
     for (const OutboxEntry& e : rows) {

@@ -140,7 +140,7 @@ int cmd_prune(const Args& args) {
     store_options.read_only = dry_run;
     const std::unique_ptr<Store> store = open_store(store_options);
 
-    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    const std::int64_t now = util::now_unix();
     const auto started = std::chrono::steady_clock::now();
     const PruneResult r = store->prune(policy, now, dry_run);
     long long bytes_before = -1, bytes_after = -1;

@@ -141,7 +141,7 @@ int cmd_report(const Args& args) {
             "since the database began");
     }
 
-    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    const std::int64_t now = util::now_unix();
     ReportOptions options;
     options.generated_at = now;
     options.all_time = metrics;

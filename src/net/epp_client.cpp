@@ -24,6 +24,7 @@
 #include "parse/epp_parser.hpp"
 #include "util/text.hpp"
 
+#include "util/time.hpp"
 namespace autodns {
 
 void split_epp_url(const std::string& url, std::string& host, std::string& port) {
@@ -73,12 +74,8 @@ using tcp = boost::asio::ip::tcp;
 void stderr_log(const std::string& line) {
     static std::mutex mutex;
     std::lock_guard<std::mutex> lock(mutex);
-    char stamp[32];
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    std::fprintf(stderr, "autodns-notify poll: %s %s\n", stamp, line.c_str());
+    std::fprintf(stderr, "autodns-notify poll: %s %s\n", util::now_utc_iso8601().c_str(),
+                 line.c_str());
 }
 
 std::string seconds_text(double s) {

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 
 namespace autodns::util {
@@ -130,16 +131,52 @@ std::optional<std::int64_t> parse_time_to_unix(std::string_view text,
 }
 
 std::string format_utc_iso8601(std::int64_t unix_seconds) {
-    const date::sys_seconds tp{std::chrono::seconds{unix_seconds}};
+    return format_utc_iso8601(
+        std::chrono::system_clock::time_point{std::chrono::seconds{unix_seconds}},
+        IsoFormat::seconds);
+}
+
+std::string format_utc_iso8601(std::chrono::system_clock::time_point t, IsoFormat form) {
+    const auto since_epoch = t.time_since_epoch();
+    const date::sys_seconds tp = date::floor<std::chrono::seconds>(t);
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - tp.time_since_epoch());
     const date::sys_days day = date::floor<date::days>(tp);
     const date::year_month_day ymd{day};
     const date::hh_mm_ss<std::chrono::seconds> hms{tp - day};
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
+    const int year = static_cast<int>(ymd.year());
+    const unsigned month = static_cast<unsigned>(ymd.month()),
+                   mday = static_cast<unsigned>(ymd.day());
+    const int hour = static_cast<int>(hms.hours().count()),
+              minute = static_cast<int>(hms.minutes().count()),
+              second = static_cast<int>(hms.seconds().count());
+    char buf[48];
+    switch (form) {
+        case IsoFormat::seconds:
+            std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", year, month, mday,
+                          hour, minute, second);
+            break;
+        case IsoFormat::milliseconds:
+            std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year, month, mday,
+                          hour, minute, second, static_cast<int>(millis.count()));
+            break;
+        case IsoFormat::basic:
+            std::snprintf(buf, sizeof buf, "%04d%02u%02uT%02d%02d%02dZ", year, month, mday, hour,
+                          minute, second);
+            break;
+    }
     return buf;
+}
+
+std::string now_utc_iso8601(IsoFormat form) {
+    if (form == IsoFormat::milliseconds) {
+        return format_utc_iso8601(std::chrono::system_clock::now(), form);
+    }
+    return format_utc_iso8601(std::chrono::system_clock::from_time_t(std::time(nullptr)), form);
+}
+
+std::int64_t now_unix() {
+    return static_cast<std::int64_t>(std::time(nullptr));
 }
 
 }  // namespace autodns::util

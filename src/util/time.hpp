@@ -1,7 +1,9 @@
-// Timestamps: parsing the common ISO 8601 / SQL forms and converting local wall-clock time in
-// an IANA zone to UTC. Generic: knows nothing about notifications.
+// Timestamps: the clock, ISO 8601 formatting (every form the program writes), parsing the
+// common ISO 8601 / SQL forms and converting local wall-clock time in a zone to UTC. Generic:
+// knows nothing about notifications.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,7 +40,23 @@ std::optional<std::int64_t> local_to_unix(const TimeFields& fields, const std::s
 std::optional<std::int64_t> parse_time_to_unix(std::string_view text,
                                                const std::string& zone_for_local);
 
+// The forms of an ISO 8601 UTC time the program writes.
+enum class IsoFormat {
+    seconds,       // "2021-05-12T12:43:12Z": stored times, reports, JSON, log lines
+    milliseconds,  // "2021-05-12T12:43:12.345Z": the push server's access log
+    basic,         // "20210512T124312Z": file names (backup snapshots)
+};
+
 // "2021-05-12T12:43:12Z".
 std::string format_utc_iso8601(std::int64_t unix_seconds);
+
+// `t` in `form` (sub-second digits are truncated, not rounded).
+std::string format_utc_iso8601(std::chrono::system_clock::time_point t, IsoFormat form);
+
+// The current time in `form`.
+std::string now_utc_iso8601(IsoFormat form = IsoFormat::seconds);
+
+// Seconds since the Unix epoch, now (std::time()).
+std::int64_t now_unix();
 
 }  // namespace autodns::util

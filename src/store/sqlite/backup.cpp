@@ -158,8 +158,8 @@ BackupResult backup_sqlite_store(const BackupRequest& request) {
     struct stat dest_st {};
     if (::stat(dest.c_str(), &dest_st) == 0 && S_ISDIR(dest_st.st_mode)) {
         while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
-        dest += (dest == "/" ? "" : "/") + std::string("notify-") + utc_stamp(std::time(nullptr)) +
-                ".sqlite";
+        dest += (dest == "/" ? "" : "/") + std::string("notify-") +
+                util::now_utc_iso8601(util::IsoFormat::basic) + ".sqlite";
     }
     const std::string& what = dest;  // messages: "DEST: ..."
     if (::lstat(dest.c_str(), &dest_st) == 0) {
