@@ -34,6 +34,7 @@
 #include "core/errors.hpp"
 #include "ingest/ingest.hpp"
 #include "ingest/pipeline.hpp"
+#include "util/json.hpp"
 #include "util/secret.hpp"
 #include "util/text.hpp"
 
@@ -233,24 +234,6 @@ class Committer {
 };
 
 using Response = http::response<http::string_body>;
-
-// `text` as the inside of a JSON string (quotes, backslashes and control characters escaped).
-std::string json_text(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-            out += buf;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -726,8 +709,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
                     res->result(http::status::service_unavailable);
                     const bool writable = error.rfind("not writable: ", 0) != 0;
                     res->body() = std::string("{\"status\":\"unavailable\",\"db\":\"") +
-                                  (writable ? "unreachable" : "not writable") + "\",\"reason\":\"" +
-                                  json_text(error) + "\"}\n";
+                                  (writable ? "unreachable" : "not writable") + "\",\"reason\":" +
+                                  util::json_string(error, util::JsonEscape::minimal) + "}\n";
                     outcome = "unhealthy (" + error + ")";
                 }
                 self->finish(res, shown, method, path, outcome, head);

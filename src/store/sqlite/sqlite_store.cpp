@@ -26,6 +26,7 @@
 #include "store/sqlite/errors.hpp"
 #include "store/sqlite/report_queries.hpp"
 #include "store/sqlite/schema.hpp"
+#include "util/json.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
@@ -661,20 +662,7 @@ std::vector<OutboxEntry> SqliteStore::claim_outbox(const std::string& owner, int
         std::string array = "[";
         for (const std::string& item : items) {
             if (array.size() > 1) array += ',';
-            array += '"';
-            for (unsigned char c : item) {
-                if (c == '"' || c == '\\') {
-                    array += '\\';
-                    array += static_cast<char>(c);
-                } else if (c < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-                    array += escaped;
-                } else {
-                    array += static_cast<char>(c);
-                }
-            }
-            array += '"';
+            util::append_json_string(array, item, util::JsonEscape::minimal);
         }
         return array + "]";
     };
