@@ -22,6 +22,7 @@
 #include "ingest/ingest.hpp"
 #include "ingest/pipeline.hpp"
 #include "parse/epp_parser.hpp"
+#include "util/numbers.hpp"
 #include "util/text.hpp"
 
 #include "util/time.hpp"
@@ -59,8 +60,8 @@ void split_epp_url(const std::string& url, std::string& host, std::string& port)
         if (colon != std::string::npos) port = rest.substr(colon + 1);
     }
     if (host.empty()) throw std::invalid_argument("--url '" + url + "' names no host");
-    if (port.empty() || !util::all_digits(port) || port.size() > 5 || std::stoi(port) == 0 ||
-        std::stoi(port) > 65535) {
+    if (!util::all_digits(port) || port.size() > 5 ||
+        !util::parse_bounded(port, 1, 65535, "a port number")) {
         throw std::invalid_argument("--url '" + url + "': port must be 1-65535");
     }
 }
