@@ -79,8 +79,8 @@ class JsonlHandler : public Handler {
   private:
     DeliveryResult failure(const char* what) const {
         const int error = errno;
-        return DeliveryResult{false,
-                              std::string(what) + " " + spec_.path + ": " + errno_text(error)};
+        return DeliveryResult{
+            false, std::string(what) + " " + spec_.path + ": " + util::errno_text(error)};
     }
 
     // A new file's directory entry is durable only once its directory is synced (best effort:

@@ -24,8 +24,8 @@
 #include "parse/epp_parser.hpp"
 #include "util/numbers.hpp"
 #include "util/text.hpp"
-
 #include "util/time.hpp"
+
 namespace autodns {
 
 void split_epp_url(const std::string& url, std::string& host, std::string& port) {

@@ -37,8 +37,8 @@
 #include "util/json.hpp"
 #include "util/secret.hpp"
 #include "util/text.hpp"
-
 #include "util/time.hpp"
+
 namespace autodns {
 namespace {
 
