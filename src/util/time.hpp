@@ -28,7 +28,7 @@ std::optional<TimeFields> parse_time_fields(std::string_view text);
 // the disk. IANA names ("Europe/Berlin") are deliberately not supported: the program only ever
 // needs Berlin time and UTC, and linking the time-zone database library (libdate-tz, a shared
 // library that brings in the shared C++ runtime) cost the one-process-per-mail filter about a
-// millisecond per process (docs/performance.md); test_time.cpp checks the Berlin rule against
+// millisecond per process (docs/performance.md); test_util_time.cpp checks the Berlin rule against
 // the IANA zone for every hour around each DST switch from 2000 to 2037. Across DST: an
 // ambiguous local time (clocks turned back) is the earlier instant; a nonexistent one (clocks
 // turned forward) is shifted forward by the length of the gap (02:30 becomes 03:30 new time).
