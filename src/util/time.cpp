@@ -130,17 +130,12 @@ std::optional<std::int64_t> parse_time_to_unix(std::string_view text,
     return local_to_unix(*fields, zone_for_local);
 }
 
-std::string format_utc_iso8601(std::int64_t unix_seconds) {
-    return format_utc_iso8601(
-        std::chrono::system_clock::time_point{std::chrono::seconds{unix_seconds}},
-        IsoFormat::seconds);
-}
+namespace {
 
-std::string format_utc_iso8601(std::chrono::system_clock::time_point t, IsoFormat form) {
-    const auto since_epoch = t.time_since_epoch();
-    const date::sys_seconds tp = date::floor<std::chrono::seconds>(t);
-    const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - tp.time_since_epoch());
+// Seconds, not system_clock's nanoseconds: times far from now (the report's "since the
+// beginning") must not overflow.
+std::string format_iso(std::int64_t unix_seconds, int millis, IsoFormat form) {
+    const date::sys_seconds tp{std::chrono::seconds{unix_seconds}};
     const date::sys_days day = date::floor<date::days>(tp);
     const date::year_month_day ymd{day};
     const date::hh_mm_ss<std::chrono::seconds> hms{tp - day};
@@ -158,7 +153,7 @@ std::string format_utc_iso8601(std::chrono::system_clock::time_point t, IsoForma
             break;
         case IsoFormat::milliseconds:
             std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year, month, mday,
-                          hour, minute, second, static_cast<int>(millis.count()));
+                          hour, minute, second, millis);
             break;
         case IsoFormat::basic:
             std::snprintf(buf, sizeof buf, "%04d%02u%02uT%02d%02d%02dZ", year, month, mday, hour,
@@ -166,6 +161,20 @@ std::string format_utc_iso8601(std::chrono::system_clock::time_point t, IsoForma
             break;
     }
     return buf;
+}
+
+}  // namespace
+
+std::string format_utc_iso8601(std::int64_t unix_seconds) {
+    return format_iso(unix_seconds, 0, IsoFormat::seconds);
+}
+
+std::string format_utc_iso8601(std::chrono::system_clock::time_point t, IsoFormat form) {
+    const auto seconds = date::floor<std::chrono::seconds>(t.time_since_epoch());
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch() - seconds);
+    return format_iso(static_cast<std::int64_t>(seconds.count()), static_cast<int>(millis.count()),
+                      form);
 }
 
 std::string now_utc_iso8601(IsoFormat form) {

@@ -84,6 +84,7 @@ TEST_CASE("time: fields and formatting", "[time]") {
     CHECK(format_utc_iso8601(0) == "1970-01-01T00:00:00Z");
     CHECK(format_utc_iso8601(1620823392) == "2021-05-12T12:43:12Z");
     CHECK(format_utc_iso8601(-1) == "1969-12-31T23:59:59Z");
+    CHECK(format_utc_iso8601(253402300799) == "9999-12-31T23:59:59Z");  // the metrics' "until"
 }
 
 TEST_CASE("time: the Berlin POSIX rule equals the IANA zone from 2000 to 2037", "[time]") {
