@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <climits>
 #include <string>
 
 #include "util/numbers.hpp"
@@ -26,7 +27,9 @@ TEST_CASE("numbers: the reason names the text, the description and the bounds", 
     CHECK(parse_bounded("5x", 1, 100, "a count").error == "'5x' is not a count (1-100)");
     CHECK(parse_bounded("5 ", 1, 100, "a count").error == "'5 ' is not a count (1-100)");
     CHECK_FALSE(parse_bounded("x", 1, 100, "a count"));
-    CHECK_FALSE(parse_bounded("99999999999999999999", 0, 2147483647, "a count"));  // overflow
+    CHECK_FALSE(parse_bounded("99999999999999999999", 0, 2147483647, "a count"));
+    CHECK_FALSE(parse_bounded("99999999999999999999", 0, LONG_MAX, "a count"));  // overflow
+    CHECK_FALSE(parse_bounded("-99999999999999999999", LONG_MIN, 0, "a count"));
     CHECK_FALSE(parse_bounded("0800", 0, 0777, "an octal mode", 8));
     CHECK(parse_bounded("-1", 0, 0777, "an octal mode", 8).error ==
           "'-1' is not an octal mode (0-511)");
