@@ -2,8 +2,6 @@
 // (src/app/cmd_net.cpp), and every command whose database is PostgreSQL (the PostgreSQL
 // backend is linked here only; src/app/config.cpp, use_store()). A separate executable so that
 // the mail filter never loads cpp-httplib, OpenSSL and libpq.
-#include <boost/program_options/errors.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -40,15 +38,10 @@ int main(int argc, char** argv) {
     const autodns::Args args(argv + 2, argv + argc);
     autodns::hide_passwords_in_argv(argc, argv);
     try {
-        return std::strcmp(name, "serve") == 0 ? autodns::run_serve(args) : autodns::run_poll(args);
-    } catch (const boost::program_options::error& e) {
-        std::fprintf(stderr, "autodns-notify %s: %s (see 'autodns-notify %s --help')\n", name,
-                     e.what(), name);
-        return autodns::exit_usage;
-    } catch (const autodns::FatalError& e) {
-        std::fprintf(stderr, "autodns-notify %s: %s%s\n", name, e.what(),
-                     e.temporary() ? " (temporary; retry later)" : "");
-        return e.temporary() ? autodns::exit_temp_fail : 1;
+        return autodns::run_command(name, [&] {
+            return std::strcmp(name, "serve") == 0 ? autodns::run_serve(args)
+                                                   : autodns::run_poll(args);
+        });
     } catch (const std::exception& e) {
         std::fprintf(stderr, "autodns-notify %s: internal error: %s\n", name, e.what());
     } catch (...) {

@@ -86,6 +86,20 @@ void hide_passwords_in_argv(int argc, char** argv) {
     }
 }
 
+int run_command(const char* name, const std::function<int()>& command) {
+    try {
+        return command();
+    } catch (const boost::program_options::error& e) {
+        std::fprintf(stderr, "autodns-notify %s: %s (see 'autodns-notify %s --help')\n", name,
+                     e.what(), name);
+        return exit_usage;
+    } catch (const FatalError& e) {
+        std::fprintf(stderr, "autodns-notify %s: %s%s\n", name, e.what(),
+                     e.temporary() ? " (temporary; retry later)" : "");
+        return e.temporary() ? exit_temp_fail : 1;
+    }
+}
+
 int run_app(int argc, char** argv) {
     if (argc < 2) {
         print_usage(stderr);
@@ -108,17 +122,7 @@ int run_app(int argc, char** argv) {
         if (name != c.name) continue;
         const Args args(argv + 2, argv + argc);
         hide_passwords_in_argv(argc, argv);
-        try {
-            return c.run(args);
-        } catch (const boost::program_options::error& e) {
-            std::fprintf(stderr, "autodns-notify %s: %s (see 'autodns-notify %s --help')\n", c.name,
-                         e.what(), c.name);
-            return exit_usage;
-        } catch (const FatalError& e) {
-            std::fprintf(stderr, "autodns-notify %s: %s%s\n", c.name, e.what(),
-                         e.temporary() ? " (temporary; retry later)" : "");
-            return e.temporary() ? exit_temp_fail : 1;
-        }
+        return run_command(c.name, [&] { return c.run(args); });
     }
     std::fprintf(stderr, "autodns-notify: unknown command '%s' (see 'autodns-notify --help')\n",
                  name.c_str());

@@ -1,7 +1,15 @@
 // The command-line application: argv -> subcommand -> exit status.
 #pragma once
 
+#include <functional>
+
 namespace autodns {
+
+// Runs `command`, the command called `name`, and turns what it throws into a message on stderr
+// ("autodns-notify NAME: ...") and an exit status: a usage error (an option the command does
+// not know or a bad value) is exit_usage, a FatalError is exit_temp_fail when temporary and 1
+// otherwise. Other exceptions pass through. The one mapping for both executables.
+int run_command(const char* name, const std::function<int()>& command);
 
 // Runs one command line. Never throws: every error becomes a message on stderr and an exit
 // status from core/errors.hpp.

@@ -85,8 +85,8 @@ int cmd_backup(const Args& args) {
     request.destination = dests[0];
     request.force = vm.count("force") > 0;
     request.busy_timeout_ms = config.busy_timeout_ms;
-    std::optional<Progress> progress;
-    const bool terminal = Progress::stderr_is_terminal();
+    std::optional<util::Progress> progress;
+    const bool terminal = util::Progress::stderr_is_terminal();
     if (terminal) {
         request.progress = [&](std::uint64_t done, std::uint64_t total) {
             if (!progress) progress.emplace("backup", "pages", total, true);

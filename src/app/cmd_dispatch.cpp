@@ -1,27 +1,21 @@
 // autodns-notify dispatch : delivers (and retries) outbox rows to the configured handlers, once
 // or as a daemon; lists and revives dead-lettered rows.
 #include <algorithm>
-#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
-#include <thread>
+#include <optional>
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "core/errors.hpp"
 #include "handlers/config.hpp"
 #include "handlers/dispatch.hpp"
+#include "util/stop_signal.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
 namespace {
-
-volatile std::sig_atomic_t stop_requested = 0;
-
-extern "C" void request_stop(int) {
-    stop_requested = 1;
-}
 
 void log_line(const std::string& line) {
     std::fprintf(stderr, "autodns-notify dispatch: %s\n", line.c_str());
@@ -40,7 +34,7 @@ int list_rows(Store& store, const Handlers& handlers) {
         std::cout << "no pending or dead outbox rows\n";
         return exit_ok;
     }
-    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    const std::int64_t now = util::now_unix();
     std::printf("%-7s  %-16s  %-24s  %8s  %-20s  %s\n", "STATE", "HANDLER", "KEY", "ATTEMPTS",
                 "NEXT ATTEMPT (UTC)", "NOTE / LAST ERROR");
     for (const OutboxEntry& e : rows) {
@@ -168,10 +162,11 @@ int cmd_dispatch(const Args& args) {
     options.owner = make_owner_id();
     options.log = log_line;
     const bool loop = vm.count("loop") > 0;
+    // Before any thread or handler process starts (handler processes get a mask of their own).
+    std::optional<util::StopSignal> stop;
     if (loop) {
-        std::signal(SIGTERM, request_stop);
-        std::signal(SIGINT, request_stop);
-        options.stop = [] { return stop_requested != 0; };
+        stop.emplace();
+        options.stop = [&stop] { return stop->stop_requested(); };
     }
     for (;;) {
         const DispatchSummary summary = dispatch_due(store, handlers, options);
@@ -183,10 +178,7 @@ int cmd_dispatch(const Args& args) {
             std::fflush(stdout);
         }
         if (!loop) break;
-        for (int i = 0; i < handlers.settings.interval_seconds * 10 && !stop_requested; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        if (stop_requested) break;
+        if (stop->wait_for(handlers.settings.interval_seconds)) break;
     }
     return exit_ok;
 }

@@ -109,11 +109,11 @@ int cmd_mail(const Args& args) {
     } catch (const po::error&) {
         // A usage error (64) too reads the mail first: an MDA that is still writing it would
         // otherwise die of SIGPIPE and report that instead of the status. Not from a terminal.
-        if (!::isatty(STDIN_FILENO)) read_stream(stdin);
+        if (!::isatty(STDIN_FILENO)) util::read_stream(stdin);
         throw;
     } catch (const FatalError& e) {
         // A broken config must not bounce mail: defer it until the configuration is fixed.
-        read_stream(stdin);
+        util::read_stream(stdin);
         log.line("config", std::string(e.what()) + " (temporary; retry later)");
         return log.finish(exit_temp_fail);
     }
@@ -139,7 +139,7 @@ int cmd_mail(const Args& args) {
     }
 
     std::string error;
-    std::optional<std::string> raw = read_stream(stdin, &error);
+    std::optional<std::string> raw = util::read_stream(stdin, &error);
     if (!raw) {
         log_line("stdin", "cannot read the mail: " + error + " (temporary; retry later)");
         return log.finish(exit_temp_fail);

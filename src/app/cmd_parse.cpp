@@ -41,7 +41,7 @@ int cmd_parse(const Args& args) {
     for (const std::string& input : inputs) {
         std::string error;
         std::optional<std::string> raw =
-            input == "-" ? read_stream(stdin, &error) : read_file(input, &error);
+            input == "-" ? util::read_stream(stdin, &error) : util::read_file(input, &error);
         const std::string name = input == "-" ? std::string("<stdin>") : input;
         if (!raw) {
             std::fprintf(stderr, "autodns-notify parse: %s: cannot read: %s\n", name.c_str(),

@@ -13,6 +13,9 @@
 #include "core/errors.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
+#include "util/numbers.hpp"
+#include "util/text.hpp"
+#include "util/time.hpp"
 
 namespace autodns {
 namespace {
@@ -32,16 +35,16 @@ const PolicyKey policy_keys[] = {
 // A whole number of days from the command line or the config file; anything else is a usage
 // error naming where it came from.
 int parse_days(const std::string& text, const std::string& where) {
+    // Digits with an optional '-' only: no blanks, no '+'.
     const bool negative = !text.empty() && text[0] == '-';
     const std::string digits = negative ? text.substr(1) : text;
-    if (digits.empty() || digits.size() > 6 ||
-        digits.find_first_not_of("0123456789") != std::string::npos) {
+    const util::BoundedNumber days = util::parse_bounded(text, -999999, 999999, "a number of days");
+    if (!util::all_digits(digits) || digits.size() > 6 || !days) {
         throw po::error(where + " '" + text +
                         "': want a whole number of days (0 keeps forever, else at least " +
                         std::to_string(prune_minimum_days) + ")");
     }
-    const int days = std::stoi(digits);
-    return negative ? -days : days;
+    return static_cast<int>(*days.value);
 }
 
 long long file_bytes(const std::string& path) {
@@ -140,7 +143,7 @@ int cmd_prune(const Args& args) {
     store_options.read_only = dry_run;
     const std::unique_ptr<Store> store = open_store(store_options);
 
-    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    const std::int64_t now = util::now_unix();
     const auto started = std::chrono::steady_clock::now();
     const PruneResult r = store->prune(policy, now, dry_run);
     long long bytes_before = -1, bytes_after = -1;

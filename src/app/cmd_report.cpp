@@ -15,71 +15,37 @@
 #include "report/render.hpp"
 #include "report/report.hpp"
 #include "store/store.hpp"
+#include "util/files.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
 namespace {
 
-void write_all(int fd, const std::string& data, const std::string& path) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int e = errno;
-            throw FatalError("cannot write " + path + ": " + std::strerror(e),
-                             e == ENOSPC || e == EDQUOT);
-        }
-        done += static_cast<std::size_t>(n);
+// A full disk (ENOSPC, EDQUOT while writing) is a temporary failure.
+[[noreturn]] void fail(const util::FileError& e) {
+    throw FatalError(e.message, e.step == "write" && (e.error == ENOSPC || e.error == EDQUOT));
+}
+
+void write_all(int fd, const std::string& data, const std::string& what) {
+    if (const int e = util::write_all(fd, data)) {
+        fail(util::FileError{"write", e, "cannot write " + what + ": " + std::strerror(e)});
     }
 }
 
-// Replaces `path` atomically: PATH.tmp in the same directory, fsync, rename, fsync of the
-// directory. A reader (node_exporter) sees the old file or the new one, never a partial one.
-// A `path` that exists and is not a regular file (/dev/null, /dev/stdout, a named pipe) is
-// written in place: renaming over it would replace the device or the pipe with a file.
+// Replaces `path` atomically (util::write_file_atomically: PATH.tmp in the same directory,
+// fsync, rename, fsync of the directory). A reader (node_exporter) sees the old file or the new
+// one, never a partial one. A `path` that exists and is not a regular file (/dev/null,
+// /dev/stdout, a named pipe) is written in place: renaming over it would replace the device or
+// the pipe with a file.
 void write_file_atomically(const std::string& path, const std::string& data) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-        const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-        if (fd < 0) throw FatalError("cannot open " + path + ": " + std::strerror(errno));
-        try {
-            write_all(fd, data, path);
-        } catch (...) {
-            ::close(fd);
-            throw;
-        }
-        ::close(fd);
+        const util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+        if (!fd) throw FatalError("cannot open " + path + ": " + std::strerror(errno));
+        write_all(fd.get(), data, path);
         return;
     }
-    const std::string tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        throw FatalError("cannot create " + tmp + ": " + std::strerror(errno));
-    }
-    try {
-        write_all(fd, data, tmp);
-        if (::fsync(fd) != 0) throw FatalError("cannot sync " + tmp + ": " + std::strerror(errno));
-    } catch (...) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        throw FatalError("cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
-    }
-    const std::string::size_type slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "."
-                            : slash == 0               ? "/"
-                                                       : path.substr(0, slash);
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);  // best effort: the file itself is complete either way
-        ::close(dfd);
-    }
+    if (auto error = util::write_file_atomically(path, data)) fail(*error);
 }
 
 }  // namespace
@@ -141,7 +107,7 @@ int cmd_report(const Args& args) {
             "since the database began");
     }
 
-    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    const std::int64_t now = util::now_unix();
     ReportOptions options;
     options.generated_at = now;
     options.all_time = metrics;

@@ -16,6 +16,7 @@
 #include "core/errors.hpp"
 #include "handlers/config.hpp"
 #include "store/store.hpp"
+#include "util/numbers.hpp"
 #include "util/text.hpp"
 
 namespace autodns {
@@ -328,16 +329,15 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
     if (config.db_path.empty()) config.db_path = default_db_path();
     if (auto* v = pick("db-mode", "db-mode")) {
         const std::string text = v->as<std::string>();
-        char* end = nullptr;
-        const unsigned long mode = std::strtoul(text.c_str(), &end, 8);
-        if (text.empty() || *end != '\0' || mode > 0777 || (mode & 0600) != 0600) {
+        const util::BoundedNumber mode = util::parse_bounded(text, 0, 0777, "an octal mode", 8);
+        if (!mode || (*mode.value & 0600) != 0600) {
             const std::string why = "db-mode '" + text +
                                     "': want an octal mode with owner read and write, such as "
                                     "0600 or 0660";
             if (vm.count("db-mode")) throw po::error(why);
             throw FatalError("config file " + path + ": " + why);
         }
-        config.db_mode = static_cast<unsigned>(mode);
+        config.db_mode = static_cast<unsigned>(*mode.value);
     }
     if (auto* v = pick("busy-timeout", "busy-timeout")) config.busy_timeout_ms = v->as<int>();
     if (auto* v = pick("allow-from", "mail.allow-from")) {

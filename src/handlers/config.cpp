@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/errors.hpp"
+#include "util/numbers.hpp"
 #include "util/words.hpp"
 
 namespace autodns {
@@ -60,15 +61,9 @@ class SectionReader {
 
     long integer(const std::string& key, const std::vector<std::string>& values, long min, long max,
                  const char* what) const {
-        const std::string& text = single(key, values);
-        errno = 0;
-        char* end = nullptr;
-        const long v = std::strtol(text.c_str(), &end, 10);
-        if (text.empty() || *end != '\0' || errno != 0 || v < min || v > max) {
-            fail(key, "'" + text + "' is not " + what + " (" + std::to_string(min) + "-" +
-                          std::to_string(max) + ")");
-        }
-        return v;
+        const util::BoundedNumber n = util::parse_bounded(single(key, values), min, max, what);
+        if (!n) fail(key, n.error);
+        return *n.value;
     }
 
     double seconds(const std::string& key, const std::vector<std::string>& values,

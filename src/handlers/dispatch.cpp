@@ -10,17 +10,14 @@
 #include <random>
 
 #include "core/errors.hpp"
-#include "parse/record_json.hpp"
 #include "handlers/router.hpp"
+#include "parse/record_json.hpp"
+#include "util/time.hpp"
 
 namespace autodns {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::int64_t unix_now() {
-    return static_cast<std::int64_t>(std::time(nullptr));
-}
 
 // Handler output and errors become one log line and one last_error value.
 std::string one_line(std::string text) {
@@ -92,7 +89,8 @@ DispatchSummary dispatch_due(Store& store, const Handlers& handlers,
             summary.deadline_reached = true;
             break;
         }
-        std::vector<OutboxEntry> rows = store.claim_outbox(owner, lease, 1, unix_now(), filter);
+        std::vector<OutboxEntry> rows =
+            store.claim_outbox(owner, lease, 1, util::now_unix(), filter);
         if (rows.empty()) break;
         const OutboxEntry& row = rows.front();
         const HandlerSpec* spec = handlers.find(row.handler);
@@ -129,7 +127,7 @@ DispatchSummary dispatch_due(Store& store, const Handlers& handlers,
         const bool dead = permanent || row.attempts >= max_attempts;
         const std::int64_t delay =
             spec ? retry_delay_seconds(*spec, row.attempts, random) : std::int64_t{lease};
-        if (!store.fail_outbox(row.rowid, owner, error, unix_now() + delay, dead)) {
+        if (!store.fail_outbox(row.rowid, owner, error, util::now_unix() + delay, dead)) {
             ++summary.lost_lease;
             continue;
         }

@@ -124,7 +124,7 @@ class ExecHandler : public Handler {
             close(in[1]);
             close(out[0]);
             result.error =
-                "cannot run " + util::join_words(spec_.argv) + ": " + errno_text(spawn_error);
+                "cannot run " + util::join_words(spec_.argv) + ": " + util::errno_text(spawn_error);
             return result;
         }
         fcntl(in[1], F_SETFL, O_NONBLOCK);
@@ -230,7 +230,7 @@ class ExecHandler : public Handler {
   private:
     DeliveryResult fail_errno(const char* what) {
         DeliveryResult r;
-        r.error = std::string(what) + ": " + errno_text(errno);
+        r.error = std::string(what) + ": " + util::errno_text(errno);
         return r;
     }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "handlers/handler.hpp"
+#include "util/files.hpp"
 #include "util/io.hpp"
 
 namespace autodns {
@@ -78,19 +79,13 @@ class JsonlHandler : public Handler {
   private:
     DeliveryResult failure(const char* what) const {
         const int error = errno;
-        return DeliveryResult{false,
-                              std::string(what) + " " + spec_.path + ": " + errno_text(error)};
+        return DeliveryResult{
+            false, std::string(what) + " " + spec_.path + ": " + util::errno_text(error)};
     }
 
-    // A new file's directory entry is durable only once its directory is synced.
-    void sync_directory() const {
-        const std::size_t slash = spec_.path.rfind('/');
-        const std::string dir = slash == 0 ? "/" : spec_.path.substr(0, slash);
-        const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) return;
-        fsync(fd);
-        close(fd);
-    }
+    // A new file's directory entry is durable only once its directory is synced (best effort:
+    // the line itself is synced).
+    void sync_directory() const { util::sync_path(util::directory_of(spec_.path), true); }
 
     HandlerSpec spec_;
 };

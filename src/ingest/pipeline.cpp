@@ -7,30 +7,21 @@
 
 #include "mail/policy.hpp"
 #include "parse/parse.hpp"
+#include "util/text.hpp"
 
 namespace autodns {
 namespace {
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 // Lower rank is tried first: structured parts (by type or file name), then plain text, then
 // HTML converted to text, then anything else.
 int candidate_rank(const Payload& p) {
-    const std::string name = lower(p.filename);
+    const std::string name = util::to_lower(p.filename);
     const std::string& type = p.content_type;
     const bool structured_type = type == "application/json" || type == "application/xml" ||
                                  type == "text/xml" || type == "text/json" ||
-                                 ends_with(type, "+json") || ends_with(type, "+xml");
-    if (structured_type || ends_with(name, ".json") || ends_with(name, ".xml")) return 0;
+                                 util::ends_with(type, "+json") || util::ends_with(type, "+xml");
+    if (structured_type || util::ends_with(name, ".json") || util::ends_with(name, ".xml"))
+        return 0;
     if (type == "text/plain" || type.empty()) return 1;
     if (type == "text/html") return 2;
     return 3;

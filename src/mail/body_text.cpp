@@ -243,7 +243,7 @@ std::size_t rewrite_xml_encoding_declarations(std::string& text) {
         if (k >= decl.size() || (decl[k] != '"' && decl[k] != '\'')) continue;
         std::size_t e = decl.find(decl[k], k + 1);
         if (e == std::string_view::npos) continue;
-        if (canonical_charset(decl.substr(k + 1, e - k - 1)) == "UTF-8") continue;
+        if (util::canonical_charset(decl.substr(k + 1, e - k - 1)) == "UTF-8") continue;
         values.emplace_back(at + k + 1, e - k - 1);
     }
     if (values.empty()) return 0;

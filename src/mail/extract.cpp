@@ -14,35 +14,14 @@
 #include "mail/mime_prescan.hpp"
 #include "mail/transfer_decoding.hpp"
 #include "util/charset.hpp"
+#include "util/text.hpp"
 
 namespace autodns {
 namespace {
 
-bool ends_with_ci(std::string_view s, std::string_view suffix) {
-    if (s.size() < suffix.size()) return false;
-    for (std::size_t i = 0; i < suffix.size(); ++i) {
-        char c = s[s.size() - suffix.size() + i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        if (c != suffix[i]) return false;
-    }
-    return true;
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-std::string lower_ascii(std::string s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
-}
-
+// Header values lose the blanks around them (not line breaks: unfold() has dealt with those).
 std::string trimmed(std::string_view s) {
-    std::size_t b = 0, e = s.size();
-    while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-    return std::string(s.substr(b, e - b));
+    return std::string(util::trim(s, " \t"));
 }
 
 // Media types whose bodies are text a notification can be in (octet-stream aside).
@@ -51,7 +30,7 @@ bool is_textual_type(std::string_view media_type) {
     if (slash == std::string_view::npos) return false;
     std::string_view type = media_type.substr(0, slash), sub = media_type.substr(slash + 1);
     if (type == "text") return true;
-    if (ends_with(sub, "+xml") || ends_with(sub, "+json")) return true;
+    if (util::ends_with(sub, "+xml") || util::ends_with(sub, "+json")) return true;
     return type == "application" && (sub == "json" || sub == "xml" || sub == "x-json");
 }
 
@@ -105,7 +84,7 @@ class Extractor {
             } else if (name == "Auto-Submitted") {
                 std::string v = trimmed(unfold(f.value()));
                 v = v.substr(0, v.find_first_of("; \t("));
-                if (lower_ascii(v) == "auto-replied") mh.auto_reply = true;
+                if (util::to_lower(v) == "auto-replied") mh.auto_reply = true;
             } else if (name == "X-Autoreply" || name == "X-Autorespond") {
                 mh.auto_reply = true;
             }
@@ -202,8 +181,9 @@ class Extractor {
                 return;
             }
             if (ph.media_type != "application/octet-stream") return;
-            bool named = ends_with_ci(ph.filename, ".json") || ends_with_ci(ph.filename, ".xml") ||
-                         ends_with_ci(ph.filename, ".txt");
+            bool named = util::ends_with_nocase(ph.filename, ".json") ||
+                         util::ends_with_nocase(ph.filename, ".xml") ||
+                         util::ends_with_nocase(ph.filename, ".txt");
             if (!named && !looks_textual(bytes)) return;
         }
 
@@ -216,7 +196,7 @@ class Extractor {
                 label = xml_declared_encoding(bytes);
             }
         }
-        Utf8Text t = convert_to_utf8(std::move(bytes), label);
+        util::Utf8Text t = util::convert_to_utf8(std::move(bytes), label);
         if (t.unknown_charset)
             defect("unknown charset \"" + label.substr(0, 40) + "\" in " + where + ": read as " +
                    t.charset);
@@ -272,7 +252,7 @@ void extract_into(std::string_view raw, const MimeLimits& limits, ExtractedMail&
     out.defects = std::move(pm.defects);
     if (!pm.has_headers) {
         if (pm.text.find_first_not_of(" \t\n") == std::string::npos) return;
-        Utf8Text t = convert_to_utf8(std::move(pm.text), "");
+        util::Utf8Text t = util::convert_to_utf8(std::move(pm.text), "");
         Payload p;
         p.bytes = std::move(t.text);
         p.content_type = "text/plain";
@@ -300,12 +280,6 @@ ExtractedMail extract_mail(std::string_view raw, const MimeLimits& limits) {
         out.defects.push_back("MIME parsing failed");
     }
     return out;
-}
-
-std::string to_utf8(std::string_view bytes, std::string_view charset, bool* ok) {
-    Utf8Text t = convert_to_utf8(std::string(bytes), charset);
-    if (ok) *ok = !(t.replaced || t.unknown_charset || t.guessed);
-    return std::move(t.text);
 }
 
 }  // namespace autodns

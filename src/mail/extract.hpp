@@ -78,8 +78,4 @@ ExtractedMail extract_mail(std::string_view raw, const MimeLimits& limits = {});
 // RFC 2047 decoding of one header value to UTF-8 (exposed for tests and diagnostics).
 std::string decode_rfc2047(std::string_view value);
 
-// Converts `bytes` from `charset` to UTF-8. Unknown charsets and invalid sequences are
-// replaced rather than rejected; `ok` is set false when anything had to be replaced.
-std::string to_utf8(std::string_view bytes, std::string_view charset, bool* ok = nullptr);
-
 }  // namespace autodns

@@ -6,6 +6,7 @@
 #include "mail/extract.hpp"
 #include "mail/transfer_decoding.hpp"
 #include "util/charset.hpp"
+#include "util/text.hpp"
 
 namespace autodns {
 namespace {
@@ -14,16 +15,8 @@ bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-void to_lower(std::string& s) {
-    for (char& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-}
-
 std::string trimmed(std::string_view s) {
-    std::size_t b = 0, e = s.size();
-    while (b < e && is_space(s[b])) ++b;
-    while (e > b && is_space(s[e - 1])) --e;
-    return std::string(s.substr(b, e - b));
+    return std::string(util::trim(s, " \t\r\n"));
 }
 
 int hex_value(char c) {
@@ -147,7 +140,7 @@ bool parse_encoded_word(std::string_view s, std::size_t i, EncodedWord& word, st
 }
 
 std::string plain_to_utf8(std::string_view s) {
-    return convert_to_utf8(std::string(s), "").text;
+    return util::convert_to_utf8(std::string(s), "").text;
 }
 
 }  // namespace
@@ -198,7 +191,7 @@ FieldValue parse_field_value(std::string_view raw) {
         ++i;
     }
     if (fv.token.find('=') != std::string::npos) fv.token.clear();
-    to_lower(fv.token);
+    util::to_lower_in_place(fv.token);
 
     std::map<std::string, std::map<unsigned, Rfc2231Section>> sections;  // RFC 2231
     std::vector<std::string> section_order;
@@ -215,7 +208,7 @@ FieldValue parse_field_value(std::string_view raw) {
                s[i] != '"')
             ++i;
         std::string name(s, name_begin, i - name_begin);
-        to_lower(name);
+        util::to_lower_in_place(name);
         i = skip_space_and_comments(s, i);
         if (i >= s.size() || s[i] != '=') {
             // A parameter without value (or stray text): skip to the next ';'.
@@ -296,7 +289,7 @@ FieldValue parse_field_value(std::string_view raw) {
             }
             first = false;
         }
-        std::string value = convert_to_utf8(std::move(bytes), charset).text;
+        std::string value = util::convert_to_utf8(std::move(bytes), charset).text;
         auto it = std::find_if(fv.params.begin(), fv.params.end(),
                                [&](const auto& p) { return p.first == base; });
         if (it != fv.params.end()) {
@@ -315,8 +308,8 @@ MediaType split_media_type(std::string_view token) {
     mt.type = std::string(token.substr(0, slash));
     mt.subtype = std::string(token.substr(slash + 1));
     if (mt.subtype.find('/') != std::string::npos) return MediaType{};
-    to_lower(mt.type);
-    to_lower(mt.subtype);
+    util::to_lower_in_place(mt.type);
+    util::to_lower_in_place(mt.subtype);
     return mt;
 }
 
@@ -339,7 +332,7 @@ std::string first_address(std::string_view list) {
                 std::size_t colon = addr.find(':');
                 addr = colon == std::string::npos ? std::string() : addr.substr(colon + 1);
             }
-            to_lower(addr);
+            util::to_lower_in_place(addr);
             return addr;
         } else if (c == ',') {
             break;
@@ -357,7 +350,7 @@ std::string first_address(std::string_view list) {
     for (char c : plain)
         if (!is_space(c)) addr.push_back(c);
     if (addr.find('@') == std::string::npos) return {};
-    to_lower(addr);
+    util::to_lower_in_place(addr);
     return addr;
 }
 
@@ -368,7 +361,7 @@ std::string decode_rfc2047(std::string_view value) {
     std::string run_charset, run_bytes;  // adjacent encoded words of one charset, decoded together
     bool in_run = false;
     auto flush_run = [&] {
-        if (in_run) out += convert_to_utf8(std::move(run_bytes), run_charset).text;
+        if (in_run) out += util::convert_to_utf8(std::move(run_bytes), run_charset).text;
         run_bytes.clear();
         in_run = false;
     };
@@ -390,7 +383,7 @@ std::string decode_rfc2047(std::string_view value) {
             flush_run();
             out += plain_to_utf8(between);
         }
-        if (in_run && canonical_charset(word.charset) != canonical_charset(run_charset))
+        if (in_run && util::canonical_charset(word.charset) != util::canonical_charset(run_charset))
             flush_run();
         if (!in_run) {
             run_charset = word.charset;

@@ -8,21 +8,14 @@
 #include <cstdio>
 #include <cstring>
 
+#include "util/text.hpp"
+
 namespace autodns {
 namespace {
 
 bool is_dir(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-bool starts_with(const std::string& s, const char* prefix) {
-    return s.rfind(prefix, 0) == 0;
-}
-
-bool ends_with(const std::string& s, const char* suffix) {
-    const std::size_t n = std::strlen(suffix);
-    return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
 // First bytes of a file, to tell mbox from message from anything else.
@@ -82,7 +75,7 @@ void add_maildir(const std::string& root, std::vector<ArchiveEntry>& out,
         std::vector<DirEntry> entries;
         read_dir(dir, entries, warn);
         for (const DirEntry& e : entries) {
-            if (e.dir || starts_with(e.name, ".")) continue;
+            if (e.dir || util::starts_with(e.name, ".")) continue;
             out.push_back({ArchiveEntry::Kind::maildir_file, dir + "/" + e.name,
                            std::strcmp(sub, "new") == 0});
         }
@@ -91,7 +84,7 @@ void add_maildir(const std::string& root, std::vector<ArchiveEntry>& out,
     std::vector<DirEntry> entries;
     read_dir(root, entries, warn);
     for (const DirEntry& e : entries) {
-        if (e.dir && starts_with(e.name, ".") && is_maildir(root + "/" + e.name)) {
+        if (e.dir && util::starts_with(e.name, ".") && is_maildir(root + "/" + e.name)) {
             add_maildir(root + "/" + e.name, out, warn);
         }
     }
@@ -100,14 +93,14 @@ void add_maildir(const std::string& root, std::vector<ArchiveEntry>& out,
 void add_file(const std::string& path, bool explicit_path, std::vector<ArchiveEntry>& out,
               const std::function<void(const std::string&)>& warn) {
     const std::string head = file_head(path, 256);
-    if (starts_with(head, "From ")) {
+    if (util::starts_with(head, "From ")) {
         out.push_back({ArchiveEntry::Kind::mbox, path, false});
         return;
     }
     const std::size_t slash = path.rfind('/');
     const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-    const bool mail_name =
-        ends_with(name, ".eml") || ends_with(name, ".msg") || name.find('.') == std::string::npos;
+    const bool mail_name = util::ends_with(name, ".eml") || util::ends_with(name, ".msg") ||
+                           name.find('.') == std::string::npos;
     if (explicit_path || (mail_name && looks_like_header(head))) {
         out.push_back({ArchiveEntry::Kind::message_file, path, false});
     } else if (mail_name && !head.empty()) {
@@ -124,7 +117,7 @@ void add_directory(const std::string& path, std::vector<ArchiveEntry>& out,
     std::vector<DirEntry> entries;
     read_dir(path, entries, warn);
     for (const DirEntry& e : entries) {
-        if (starts_with(e.name, ".") && !(e.dir && is_maildir(path + "/" + e.name))) continue;
+        if (util::starts_with(e.name, ".") && !(e.dir && is_maildir(path + "/" + e.name))) continue;
         const std::string child = path + "/" + e.name;
         if (e.dir) {
             add_directory(child, out, warn);
@@ -184,7 +177,7 @@ bool MboxReader::next(std::string& message, std::uint64_t& index, std::uint64_t&
             const std::uint64_t at = position_;
             if (!read_line(line)) return false;
             position_ += line.size();
-            if (starts_with(line, "From ")) {
+            if (util::starts_with(line, "From ")) {
                 pending_offset_ = at;
                 break;
             }
@@ -198,7 +191,7 @@ bool MboxReader::next(std::string& message, std::uint64_t& index, std::uint64_t&
         const std::uint64_t at = position_;
         if (!read_line(line)) break;
         position_ += line.size();
-        if (previous_blank && starts_with(line, "From ")) {
+        if (previous_blank && util::starts_with(line, "From ")) {
             have_pending_ = true;
             pending_offset_ = at;
             break;

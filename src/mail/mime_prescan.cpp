@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "mail/header_fields.hpp"
+#include "util/text.hpp"
 
 namespace autodns {
 namespace {
@@ -35,26 +36,6 @@ bool is_plausible_first_field(std::string_view line) {
             line[i] == '.'))
         ++i;
     return i > 0 && is_field_line(line);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-std::string_view rtrim_blanks(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
 }
 
 class Prescanner {
@@ -202,7 +183,7 @@ class Prescanner {
 
     // Index in frames_ of the multipart whose delimiter `line` is, innermost first, or kNone.
     std::size_t match_frame(std::string_view line, bool& closing) const {
-        std::string_view body = rtrim_blanks(line.substr(2));
+        std::string_view body = util::trim_right(line.substr(2), " \t");
         for (std::size_t k = frames_.size(); k-- > 0;) {
             const std::string& b = frames_[k].boundary;
             if (body.size() == b.size() && body == b) {
@@ -297,7 +278,7 @@ class Prescanner {
             std::size_t name_len = 0;
             while (is_field_name_char(line[name_len])) ++name_len;
             std::string_view name = line.substr(0, name_len);
-            bool mime_field = istarts_with(name, "content-");
+            bool mime_field = util::starts_with_nocase(name, "content-");
             if (line.size() > kMaxFieldBytes) {
                 defect("header field " + std::string(name.substr(0, 64)) + " longer than " +
                        std::to_string(kMaxFieldBytes) + " bytes dropped");
@@ -313,7 +294,7 @@ class Prescanner {
                 dropping = true;
                 continue;
             }
-            if (iequals(name, kPartIndexField)) {
+            if (util::equals_nocase(name, kPartIndexField)) {
                 dropping = true;  // ours alone
                 continue;
             }
@@ -339,7 +320,7 @@ class Prescanner {
 
     const Field* find_field(std::string_view name) const {
         for (const Field& f : fields_)
-            if (iequals(field_name(f), name)) return &f;
+            if (util::equals_nocase(field_name(f), name)) return &f;
         return nullptr;
     }
 
@@ -365,8 +346,8 @@ class Prescanner {
         ph.media_type = mt.type + "/" + mt.subtype;
         if (ph.charset.empty()) ph.charset = ctv.param("charset");
         if (ph.media_type == "text/plain") {
-            ph.flowed = iequals(ctv.param("format"), "flowed");
-            ph.delsp = ph.flowed && iequals(ctv.param("delsp"), "yes");
+            ph.flowed = util::equals_nocase(ctv.param("format"), "flowed");
+            ph.delsp = ph.flowed && util::equals_nocase(ctv.param("delsp"), "yes");
         }
         if (const Field* cte = find_field("Content-Transfer-Encoding"))
             ph.transfer_encoding = parse_field_value(field_value(*cte)).token;
@@ -419,7 +400,7 @@ class Prescanner {
         out.append(std::to_string(index));
         out.push_back('\n');
         for (const Field& f : fields_) {
-            if (iequals(field_name(f), "Content-Type")) continue;
+            if (util::equals_nocase(field_name(f), "Content-Type")) continue;
             out.append(header_, f.begin, f.end - f.begin);
             out.push_back('\n');
         }

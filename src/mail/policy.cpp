@@ -4,19 +4,10 @@
 #include <cctype>
 #include <utility>
 
+#include "util/text.hpp"
+
 namespace autodns {
 namespace {
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 // One Authentication-Results field (RFC 8601), lower-cased, comments removed: the
 // authserv-id and, per method result ("dkim=pass header.d=x"), the method, the result and
@@ -115,8 +106,8 @@ std::string domain_of(const std::string& value) {  // "user@dom" -> "dom", "dom"
 // Relaxed alignment (RFC 7489): one domain is the other or a subdomain of it.
 bool aligned(const std::string& domain, const std::string& from_domain) {
     if (domain.empty() || from_domain.empty()) return false;
-    return domain == from_domain || ends_with(from_domain, "." + domain) ||
-           ends_with(domain, "." + from_domain);
+    return domain == from_domain || util::ends_with(from_domain, "." + domain) ||
+           util::ends_with(domain, "." + from_domain);
 }
 
 // Whether one method result vouches for the From domain: dmarc=pass (for that header.from
@@ -144,8 +135,8 @@ bool vouches_for(const MethodResult& mr, const std::string& from_domain) {
 // sender and are ignored (the MTA should remove them: docs/security.md).
 bool auth_results_pass(const std::vector<std::string>& fields, const std::string& authserv_id,
                        const std::string& from_address) {
-    const std::string want = lower(authserv_id);
-    const std::string from_domain = lower(domain_of(from_address));
+    const std::string want = util::to_lower(authserv_id);
+    const std::string from_domain = util::to_lower(domain_of(from_address));
     for (const std::string& field : fields) {
         const AuthResults ar = parse_auth_results(field);
         if (ar.authserv_id != want) continue;
@@ -164,11 +155,11 @@ std::string check_policy(const MailHeaders& headers, const MailPolicy& policy) {
         if (at == std::string::npos) {
             return "untrusted: no sender address in From";
         }
-        const std::string domain = lower(address.substr(at + 1));
+        const std::string domain = util::to_lower(address.substr(at + 1));
         bool allowed = false;
         for (const std::string& candidate : policy.allowed_from_domains) {
-            const std::string want = lower(candidate);
-            if (domain == want || ends_with(domain, "." + want)) {
+            const std::string want = util::to_lower(candidate);
+            if (domain == want || util::ends_with(domain, "." + want)) {
                 allowed = true;
                 break;
             }

@@ -22,7 +22,9 @@
 #include "ingest/ingest.hpp"
 #include "ingest/pipeline.hpp"
 #include "parse/epp_parser.hpp"
+#include "util/numbers.hpp"
 #include "util/text.hpp"
+#include "util/time.hpp"
 
 namespace autodns {
 
@@ -58,8 +60,8 @@ void split_epp_url(const std::string& url, std::string& host, std::string& port)
         if (colon != std::string::npos) port = rest.substr(colon + 1);
     }
     if (host.empty()) throw std::invalid_argument("--url '" + url + "' names no host");
-    if (port.empty() || !util::all_digits(port) || port.size() > 5 || std::stoi(port) == 0 ||
-        std::stoi(port) > 65535) {
+    if (!util::all_digits(port) || port.size() > 5 ||
+        !util::parse_bounded(port, 1, 65535, "a port number")) {
         throw std::invalid_argument("--url '" + url + "': port must be 1-65535");
     }
 }
@@ -73,12 +75,8 @@ using tcp = boost::asio::ip::tcp;
 void stderr_log(const std::string& line) {
     static std::mutex mutex;
     std::lock_guard<std::mutex> lock(mutex);
-    char stamp[32];
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    std::fprintf(stderr, "autodns-notify poll: %s %s\n", stamp, line.c_str());
+    std::fprintf(stderr, "autodns-notify poll: %s %s\n", util::now_utc_iso8601().c_str(),
+                 line.c_str());
 }
 
 std::string seconds_text(double s) {
@@ -88,7 +86,7 @@ std::string seconds_text(double s) {
 }
 
 std::string excerpt(const std::string& body) {
-    std::string s = util::sanitize_utf8(body.substr(0, 160));
+    std::string s = util::repair_utf8(body.substr(0, 160), util::Utf8Repair::question_mark);
     for (char& c : s) {
         if (static_cast<unsigned char>(c) < 0x20) c = ' ';
     }

@@ -15,6 +15,7 @@
 #include "parse/poll_reply.hpp"
 #include "util/secret.hpp"
 #include "util/text.hpp"
+#include "util/time.hpp"
 
 namespace autodns {
 namespace {
@@ -22,12 +23,8 @@ namespace {
 void stderr_log(const std::string& line) {
     static std::mutex mutex;
     std::lock_guard<std::mutex> lock(mutex);
-    char stamp[32];
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    std::fprintf(stderr, "autodns-notify poll: %s %s\n", stamp, line.c_str());
+    std::fprintf(stderr, "autodns-notify poll: %s %s\n", util::now_utc_iso8601().c_str(),
+                 line.c_str());
 }
 
 std::string xml_escape(const std::string& s) {
@@ -36,7 +33,7 @@ std::string xml_escape(const std::string& s) {
 
 // A short, printable excerpt of a reply for the log.
 std::string excerpt(const std::string& body) {
-    std::string s = util::sanitize_utf8(body.substr(0, 160));
+    std::string s = util::repair_utf8(body.substr(0, 160), util::Utf8Repair::question_mark);
     for (char& c : s) {
         if (static_cast<unsigned char>(c) < 0x20) c = ' ';
     }

@@ -35,9 +35,11 @@
 #include "core/errors.hpp"
 #include "ingest/ingest.hpp"
 #include "ingest/pipeline.hpp"
+#include "util/json.hpp"
 #include "util/secret.hpp"
 #include "util/text.hpp"
 #include "util/thread_pool.hpp"
+#include "util/time.hpp"
 
 namespace autodns {
 namespace {
@@ -50,21 +52,6 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::uint32_t header_limit_bytes = 16 * 1024;
-
-std::string now_with_millis() {
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
-        1000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms));
-    return buf;
-}
 
 // Media type without parameters, lower case: "application/json; charset=utf-8" -> "...json".
 std::string media_type(const std::string& content_type) {
@@ -250,24 +237,6 @@ class Committer {
 
 using Response = http::response<http::string_body>;
 
-// `text` as the inside of a JSON string (quotes, backslashes and control characters escaped).
-std::string json_text(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-            out += buf;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 std::vector<util::AddressRange> default_push_allow_list() {
@@ -370,10 +339,12 @@ class PushServer::Impl {
         char ms[32];
         std::snprintf(ms, sizeof ms, "%.1f",
                       std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-        opt.log(now_with_millis() + " " + client + " " + util::sanitize_utf8(method.substr(0, 20)) +
-                " " + util::sanitize_utf8(logged_path(path).substr(0, 200)) + " " +
-                std::to_string(status) + " " + std::to_string(body_bytes) + " " + ms + "ms " +
-                outcome);
+        opt.log(
+            util::now_utc_iso8601(util::IsoFormat::milliseconds) + " " + client + " " +
+            util::repair_utf8(method.substr(0, 20), util::Utf8Repair::question_mark) + " " +
+            util::repair_utf8(logged_path(path).substr(0, 200), util::Utf8Repair::question_mark) +
+            " " + std::to_string(status) + " " + std::to_string(body_bytes) + " " + ms + "ms " +
+            outcome);
     }
 
     // A connection closed for a limit (not allowed, a cap, a deadline): one line per source
@@ -388,7 +359,8 @@ class PushServer::Impl {
         n.count = 0;
         n.logged = now;
         lock.unlock();
-        opt.log(now_with_millis() + " " + source + " closed: " + why +
+        opt.log(util::now_utc_iso8601(util::IsoFormat::milliseconds) + " " + source +
+                " closed: " + why +
                 (count > 1 ? " (" + std::to_string(count) +
                                  " closes from this source since the last line)"
                            : "") +
@@ -739,8 +711,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
                     res->result(http::status::service_unavailable);
                     const bool writable = error.rfind("not writable: ", 0) != 0;
                     res->body() = std::string("{\"status\":\"unavailable\",\"db\":\"") +
-                                  (writable ? "unreachable" : "not writable") + "\",\"reason\":\"" +
-                                  json_text(error) + "\"}\n";
+                                  (writable ? "unreachable" : "not writable") + "\",\"reason\":" +
+                                  util::json_string(error, util::JsonEscape::minimal) + "}\n";
                     outcome = "unhealthy (" + error + ")";
                 }
                 self->finish(res, shown, method, path, outcome, head);

@@ -14,7 +14,7 @@ namespace autodns {
 // zone's POSIX rule (EU summer time, in force since 1996, long before any AutoDNS message):
 // evaluated in memory, whereas the IANA name would make every process scan the system
 // time-zone database first (about 3 ms, the largest single cost of a one-mail filter run).
-// tests/unit/test_time.cpp checks the rule against the IANA zone for 2000-2037.
+// tests/unit/test_util_time.cpp checks the rule against the IANA zone for 2000-2037.
 constexpr const char* kAutoDnsLocalZone = "CET-1CEST,M3.5.0,M10.5.0/3";
 
 // Message time -> "YYYY-MM-DDThh:mm:ssZ". Times with a zone designator keep it; times without

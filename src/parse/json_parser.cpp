@@ -7,6 +7,7 @@
 
 #include "parse/fields.hpp"
 #include "parse/formats.hpp"
+#include "util/charset.hpp"
 #include "util/text.hpp"
 
 namespace autodns {

@@ -144,7 +144,7 @@ ParseResult parse_payload(const Payload& payload, const ParseLimits& limits) {
             return failed(ParseStatus::not_notification, sniffed.reason);
         }
         ParseResult result = parse_located(payload, sniffed, max_depth);
-        result.error = util::sanitize_utf8(result.error);
+        result.error = util::repair_utf8(result.error, util::Utf8Repair::question_mark);
         for (Notification& n : result.notifications) {
             if (sniffed.embedded) n.format = Format::standard;
             assign_key(n);

@@ -1,138 +1,21 @@
-// JSON renderer: schema "autodns-notify-report", version 1 (docs/report.md). Written by hand:
-// the JSON library stays in src/parse/, and this output needs only objects, arrays, strings,
-// integers, booleans and null.
+// JSON renderer: schema "autodns-notify-report", version 1 (docs/report.md). Written with
+// util::JsonWriter: the JSON library stays in src/parse/, and this output needs only objects,
+// arrays, strings, integers, booleans and null.
 #include <sstream>
 
 #include "report/render.hpp"
+#include "util/json.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
 namespace {
 
-// Appends `s` as a JSON string; invalid UTF-8 bytes become U+FFFD.
-void put_string(std::string& out, const std::string& s) {
-    out += '"';
-    for (std::size_t i = 0; i < s.size();) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            switch (c) {
-                case '"':
-                    out += "\\\"";
-                    break;
-                case '\\':
-                    out += "\\\\";
-                    break;
-                case '\n':
-                    out += "\\n";
-                    break;
-                case '\r':
-                    out += "\\r";
-                    break;
-                case '\t':
-                    out += "\\t";
-                    break;
-                default:
-                    if (c < 0x20 || c == 0x7f) {
-                        char buf[8];
-                        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                        out += buf;
-                    } else {
-                        out += static_cast<char>(c);
-                    }
-            }
-            ++i;
-            continue;
-        }
-        std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-        bool valid = n > 0 && i + n <= s.size();
-        for (std::size_t k = 1; valid && k < n; ++k) {
-            valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-        }
-        if (valid) {
-            out.append(s, i, n);
-            i += n;
-        } else {
-            out += "\\ufffd";
-            ++i;
-        }
-    }
-    out += '"';
+// {"type": ..., "value": ...}: how the report names the object a notification is about.
+util::JsonWriter& object_ref(util::JsonWriter& j, const char* key,
+                             const std::optional<std::string>& type,
+                             const std::optional<std::string>& value) {
+    return j.begin_object(key).field("type", type).field("value", value).end_object();
 }
-
-// A streaming writer: the caller opens and closes; commas and indentation are handled here.
-class Json {
-  public:
-    std::string out;
-
-    Json& begin_object(const char* key = nullptr) { return open(key, '{'); }
-    Json& begin_array(const char* key = nullptr) { return open(key, '['); }
-    Json& end_object() { return close('}'); }
-    Json& end_array() { return close(']'); }
-
-    Json& field(const char* key, const std::string& v) {
-        prefix(key);
-        put_string(out, v);
-        return *this;
-    }
-    Json& field(const char* key, const char* v) { return field(key, std::string(v)); }
-    Json& field(const char* key, std::int64_t v) {
-        prefix(key);
-        out += std::to_string(v);
-        return *this;
-    }
-    Json& field(const char* key, bool v) {
-        prefix(key);
-        out += v ? "true" : "false";
-        return *this;
-    }
-    Json& field(const char* key, const std::optional<std::string>& v) {
-        if (v) return field(key, *v);
-        prefix(key);
-        out += "null";
-        return *this;
-    }
-    Json& field(const char* key, const std::optional<std::int64_t>& v) {
-        if (v) return field(key, *v);
-        prefix(key);
-        out += "null";
-        return *this;
-    }
-    Json& object_ref(const char* key, const std::optional<std::string>& type,
-                     const std::optional<std::string>& value) {
-        return begin_object(key).field("type", type).field("value", value).end_object();
-    }
-
-  private:
-    void prefix(const char* key) {
-        if (!first_.empty()) {
-            if (!first_.back()) out += ',';
-            first_.back() = false;
-            out += '\n';
-            out.append(first_.size() * 2, ' ');
-        }
-        if (key) {
-            put_string(out, key);
-            out += ": ";
-        }
-    }
-    Json& open(const char* key, char bracket) {
-        prefix(key);
-        out += bracket;
-        first_.push_back(true);
-        return *this;
-    }
-    Json& close(char bracket) {
-        const bool empty = first_.back();
-        first_.pop_back();
-        if (!empty) {
-            out += '\n';
-            out.append(first_.size() * 2, ' ');
-        }
-        out += bracket;
-        return *this;
-    }
-    std::vector<bool> first_;  // per open level: nothing written yet
-};
 
 std::string iso(std::int64_t t) {
     return util::format_utc_iso8601(t);
@@ -142,7 +25,7 @@ std::string iso(std::int64_t t) {
 
 std::string render_json(const Report& r) {
     const ReportRows& rows = r.rows;
-    Json j;
+    util::JsonWriter j;
     j.begin_object();
     j.field("schema", "autodns-notify-report").field("schema_version", std::int64_t{1});
     j.field("generated_at", iso(r.options.generated_at)).field("database", rows.database);
@@ -244,8 +127,8 @@ std::string render_json(const Report& r) {
             .field("key", a.key)
             .field("id", a.id)
             .field("kind", a.kind)
-            .field("type", a.type)
-            .object_ref("object", a.object_type, a.object_value)
+            .field("type", a.type);
+        object_ref(j, "object", a.object_type, a.object_value)
             .field("created", a.created)
             .field("first_push", a.first_push)
             .field("first_poll", a.first_poll)
@@ -271,8 +154,8 @@ std::string render_json(const Report& r) {
                 .field("id", e.id)
                 .field("kind", e.kind)
                 .field("type", e.type)
-                .field("status_text", e.status_text)
-                .object_ref("object", e.object_type, e.object_value)
+                .field("status_text", e.status_text);
+            object_ref(j, "object", e.object_type, e.object_value)
                 .field("created", e.created)
                 .end_object();
         }
@@ -293,8 +176,8 @@ std::string render_json(const Report& r) {
             .field("type", o.type)
             .field("task", o.task)
             .field("status_type", o.status_type)
-            .field("status_code", o.status_code)
-            .object_ref("object", o.object_type, o.object_value)
+            .field("status_code", o.status_code);
+        object_ref(j, "object", o.object_type, o.object_value)
             .field("created", o.created)
             .field("first_received_at", o.first_received_at)
             .field("age_seconds", age)
@@ -333,13 +216,12 @@ std::string render_json(const Report& r) {
             .field("attempts", d.attempts)
             .field("last_error", d.last_error)
             .field("created_at", iso(d.created_at))
-            .field("type", d.type)
-            .object_ref("object", d.object_type, d.object_value)
-            .end_object();
+            .field("type", d.type);
+        object_ref(j, "object", d.object_type, d.object_value).end_object();
     }
     j.end_array().end_object();
     j.end_object();
-    return j.out + "\n";
+    return j.text() + "\n";
 }
 
 }  // namespace autodns

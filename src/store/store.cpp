@@ -5,6 +5,7 @@
 
 #include "core/errors.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
@@ -13,12 +14,9 @@ namespace {
 constexpr const char* supported_forms =
     "a file path or sqlite:PATH for SQLite, postgresql://... or postgres://... for PostgreSQL";
 
-bool starts_with(const std::string& s, const char* prefix) {
-    return s.compare(0, std::char_traits<char>::length(prefix), prefix) == 0;
-}
-
 bool is_postgres_uri(const std::string& location) {
-    return starts_with(location, "postgresql://") || starts_with(location, "postgres://");
+    return util::starts_with(location, "postgresql://") ||
+           util::starts_with(location, "postgres://");
 }
 
 // The "scheme" of "scheme://...", or empty when `location` does not start like a URI.
@@ -79,7 +77,7 @@ std::string store_location_problem(const std::string& location) {
         return "empty database location (give " + std::string(supported_forms) + ")";
     }
     if (is_postgres_uri(location)) return {};
-    if (starts_with(location, "sqlite:")) {
+    if (util::starts_with(location, "sqlite:")) {
         if (location.size() == 7) return "sqlite: needs a file path (sqlite:PATH)";
         return {};
     }

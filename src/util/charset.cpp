@@ -3,67 +3,16 @@
 #include <iconv.h>
 
 #include <cerrno>
-#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <unordered_map>
 
-namespace autodns {
+#include "util/text.hpp"
+
+namespace autodns::util {
 namespace {
 
 const char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the well-formed UTF-8 sequence at s[i], or 0 when it is not well-formed.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    unsigned char c = p[i];
-    if (c < 0x80) return 1;
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) return (i + 1 < n && (p[i + 1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c < 0xF0) {
-        if (i + 2 >= n) return 0;
-        unsigned char c1 = p[i + 1];
-        if ((c1 & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && c1 < 0xA0) return 0;   // overlong
-        if (c == 0xED && c1 >= 0xA0) return 0;  // surrogate
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (i + 3 >= n) return 0;
-        unsigned char c1 = p[i + 1];
-        if ((c1 & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80 || (p[i + 3] & 0xC0) != 0x80) return 0;
-        if (c == 0xF0 && c1 < 0x90) return 0;   // overlong
-        if (c == 0xF4 && c1 >= 0x90) return 0;  // above U+10FFFF
-        return 4;
-    }
-    return 0;
-}
-
-// Index of the first byte >= 0x80 at or after `from`, or s.size().
-std::size_t skip_ascii(std::string_view s, std::size_t from) {
-    const char* p = s.data();
-    std::size_t i = from, n = s.size();
-    while (i + 8 <= n) {
-        std::uint64_t w;
-        std::memcpy(&w, p + i, 8);
-        if (w & 0x8080808080808080ULL) break;
-        i += 8;
-    }
-    while (i < n && static_cast<unsigned char>(p[i]) < 0x80) ++i;
-    return i;
-}
-
-std::string lower_trimmed(std::string_view s) {
-    std::size_t b = 0, e = s.size();
-    while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '"' || s[b] == '\'')) ++b;
-    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '"' || s[e - 1] == '\''))
-        --e;
-    std::string out(s.substr(b, e - b));
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 // One iconv descriptor per (thread, charset); opening one costs far more than a small mail.
 class IconvCache {
@@ -194,23 +143,8 @@ const char* guess_utf8_or_latin1(std::string& bytes) {
 
 }  // namespace
 
-bool is_ascii(std::string_view s) {
-    return skip_ascii(s, 0) == s.size();
-}
-
-bool is_valid_utf8(std::string_view s) {
-    std::size_t i = 0, n = s.size();
-    while (true) {
-        i = skip_ascii(s, i);
-        if (i >= n) return true;
-        std::size_t len = utf8_sequence_length(s, i);
-        if (len == 0) return false;
-        i += len;
-    }
-}
-
 std::string canonical_charset(std::string_view label) {
-    std::string l = lower_trimmed(label);
+    std::string l = to_lower(trim(label, " \t\"'"));
     std::size_t star = l.find('*');  // RFC 2231 language suffix
     if (star != std::string::npos) l.erase(star);
     if (l.empty()) return l;
@@ -238,27 +172,6 @@ std::string latin1_to_utf8(std::string_view bytes) {
     return out;
 }
 
-std::string replace_invalid_utf8(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + 16);
-    std::size_t i = 0, n = s.size();
-    while (i < n) {
-        std::size_t j = skip_ascii(s, i);
-        out.append(s.data() + i, j - i);
-        i = j;
-        if (i >= n) break;
-        std::size_t len = utf8_sequence_length(s, i);
-        if (len == 0) {
-            out.append(kReplacement);
-            ++i;
-        } else {
-            out.append(s.data() + i, len);
-            i += len;
-        }
-    }
-    return out;
-}
-
 Utf8Text convert_to_utf8(std::string bytes, std::string_view charset) {
     Utf8Text r;
     const std::string cs = canonical_charset(charset);
@@ -274,7 +187,7 @@ Utf8Text convert_to_utf8(std::string bytes, std::string_view charset) {
     if (cs == "UTF-8") {
         if (!is_valid_utf8(bytes)) {
             r.replaced = true;
-            bytes = replace_invalid_utf8(bytes);
+            bytes = repair_utf8(bytes);
         }
         r.text = std::move(bytes);
         return r;
@@ -296,7 +209,7 @@ Utf8Text convert_to_utf8(std::string bytes, std::string_view charset) {
         // iconv output is UTF-8 by construction; guard anyway against odd gconv modules.
         if (!is_valid_utf8(out)) {
             r.replaced = true;
-            out = replace_invalid_utf8(out);
+            out = repair_utf8(out);
         }
         r.text = std::move(out);
         return r;
@@ -307,4 +220,4 @@ Utf8Text convert_to_utf8(std::string bytes, std::string_view charset) {
     return r;
 }
 
-}  // namespace autodns
+}  // namespace autodns::util

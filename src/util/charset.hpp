@@ -1,4 +1,4 @@
-// Character sets: UTF-8 validation and conversion of labelled bytes to UTF-8.
+// Character sets: conversion of labelled bytes to UTF-8 (validation and repair: util/text.hpp).
 //
 // Generic helpers (nothing project-specific). Conversion uses hand-written fast paths for
 // UTF-8, US-ASCII and ISO-8859-1 and glibc iconv for every other charset. Labels are matched
@@ -8,13 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace autodns {
-
-// True when `s` holds only bytes < 0x80.
-bool is_ascii(std::string_view s);
-
-// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view s);
+namespace autodns::util {
 
 // Canonical name for a charset label from a MIME parameter, an RFC 2047 word or an XML
 // declaration: "UTF-8", "US-ASCII", "ISO-8859-1", "ISO-8859-15", "WINDOWS-1252", ... Labels
@@ -24,9 +18,6 @@ std::string canonical_charset(std::string_view label);
 
 // ISO-8859-1 bytes to UTF-8 (every byte maps to the code point of the same value).
 std::string latin1_to_utf8(std::string_view bytes);
-
-// Well-formed UTF-8 from `s`: each invalid byte becomes U+FFFD.
-std::string replace_invalid_utf8(std::string_view s);
 
 struct Utf8Text {
     std::string text;              // always well-formed UTF-8
@@ -40,4 +31,4 @@ struct Utf8Text {
 // already is UTF-8 (the common case) moves through without a copy. Never throws for bad input.
 Utf8Text convert_to_utf8(std::string bytes, std::string_view charset);
 
-}  // namespace autodns
+}  // namespace autodns::util

@@ -6,9 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
-namespace autodns {
+namespace autodns::util {
 
 std::string errno_text(int error) {
     return std::strerror(error);
@@ -73,13 +72,4 @@ std::optional<std::string> read_stream(std::FILE* stream, std::string* error) {
     return data;
 }
 
-std::string now_iso_utc() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buffer;
-}
-
-}  // namespace autodns
+}  // namespace autodns::util

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-namespace autodns {
+namespace autodns::util {
 
 inline constexpr std::size_t unknown_size = static_cast<std::size_t>(-1);
 
@@ -21,7 +21,9 @@ std::optional<std::string> read_stream(std::FILE* stream, std::string* error = n
 // strerror(errno) as a std::string.
 std::string errno_text(int error);
 
-// Current time as ISO 8601 UTC with seconds ("2026-11-22T11:41:32Z").
-std::string now_iso_utc();
+}  // namespace autodns::util
 
+namespace autodns {
+// Also under the names callers in autodns:: used before util:: held them.
+using util::read_file;
 }  // namespace autodns

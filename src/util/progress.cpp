@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-namespace autodns {
+namespace autodns::util {
 
 Progress::Progress(std::string label, std::string unit, std::uint64_t total, bool enabled)
     : label_(std::move(label)),
@@ -58,4 +58,4 @@ void Progress::finish() {
     }
 }
 
-}  // namespace autodns
+}  // namespace autodns::util

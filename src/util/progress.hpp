@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace autodns {
+namespace autodns::util {
 
 class Progress {
   public:
@@ -32,4 +32,9 @@ class Progress {
     std::chrono::steady_clock::time_point last_;
 };
 
+}  // namespace autodns::util
+
+namespace autodns {
+// Also under the name callers in autodns:: used before util:: held it.
+using util::Progress;
 }  // namespace autodns

@@ -1,6 +1,7 @@
 #include "util/text.hpp"
 
-#include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace autodns::util {
@@ -20,10 +21,24 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+std::string_view trim(std::string_view s, std::string_view chars) {
+    while (!s.empty() && chars.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
+    return trim_right(s, chars);
+}
+
+std::string_view trim_right(std::string_view s, std::string_view chars) {
+    while (!s.empty() && chars.find(s.back()) != std::string_view::npos) s.remove_suffix(1);
+    return s;
+}
+
 std::string to_lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out) c = lower(c);
+    to_lower_in_place(out);
     return out;
+}
+
+void to_lower_in_place(std::string& s) {
+    for (char& c : s) c = lower(c);
 }
 
 std::string trim_lines(std::string_view s) {
@@ -46,12 +61,29 @@ std::string trim_lines(std::string_view s) {
     return out;
 }
 
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        if (lower(s[i]) != lower(prefix[i])) return false;
+bool starts_with(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool equals_nocase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (lower(a[i]) != lower(b[i])) return false;
     }
     return true;
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && equals_nocase(s.substr(0, prefix.size()), prefix);
+}
+
+bool ends_with_nocase(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && equals_nocase(s.substr(s.size() - suffix.size()), suffix);
 }
 
 std::string_view strip_utf8_bom(std::string_view s) {
@@ -85,73 +117,84 @@ bool is_blank(std::string_view s) {
     return blank_run(s, 0) == s.size();
 }
 
-namespace {
-// Length of the well-formed UTF-8 sequence at s[i], or 0.
+std::size_t skip_ascii(std::string_view s, std::size_t from) {
+    const char* p = s.data();
+    std::size_t i = from, n = s.size();
+    while (i + 8 <= n) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ULL) break;
+        i += 8;
+    }
+    while (i < n && static_cast<unsigned char>(p[i]) < 0x80) ++i;
+    return i;
+}
+
+bool is_ascii(std::string_view s) {
+    return skip_ascii(s, 0) == s.size();
+}
+
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    const auto c = static_cast<unsigned char>(s[i]);
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    const unsigned char c = p[i];
     if (c < 0x80) return 1;
-    std::size_t extra = 0;
-    unsigned int lo = 0x80, hi = 0xBF;  // allowed range of the first continuation byte
-    if (c >= 0xC2 && c <= 0xDF) {
-        extra = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        extra = 2;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        extra = 3;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) return (i + 1 < n && (p[i + 1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c < 0xF0) {
+        if (i + 2 >= n) return 0;
+        const unsigned char c1 = p[i + 1];
+        if ((c1 & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && c1 < 0xA0) return 0;   // overlong
+        if (c == 0xED && c1 >= 0xA0) return 0;  // surrogate
+        return 3;
     }
-    if (i + extra >= s.size()) return 0;
-    for (std::size_t k = 1; k <= extra; ++k) {
-        const auto cc = static_cast<unsigned char>(s[i + k]);
-        if (k == 1 ? (cc < lo || cc > hi) : (cc & 0xC0) != 0x80) return 0;
+    if (c < 0xF5) {
+        if (i + 3 >= n) return 0;
+        const unsigned char c1 = p[i + 1];
+        if ((c1 & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80 || (p[i + 3] & 0xC0) != 0x80) return 0;
+        if (c == 0xF0 && c1 < 0x90) return 0;   // overlong
+        if (c == 0xF4 && c1 >= 0x90) return 0;  // above U+10FFFF
+        return 4;
     }
-    return extra + 1;
-}
-}  // namespace
-
-std::string latin1_to_utf8(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + s.size() / 8);
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c < 0x80) {
-            out += ch;
-        } else {
-            out += static_cast<char>(0xC0 | (c >> 6));
-            out += static_cast<char>(0x80 | (c & 0x3F));
-        }
-    }
-    return out;
-}
-
-std::string sanitize_utf8(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        const std::size_t n = utf8_sequence_length(s, i);
-        if (n == 0) {
-            out += '?';
-            ++i;
-        } else {
-            out.append(s.substr(i, n));
-            i += n;
-        }
-    }
-    return out;
+    return 0;
 }
 
 bool is_valid_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        const std::size_t n = utf8_sequence_length(s, i);
-        if (n == 0) return false;
-        i += n;
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    while (true) {
+        i = skip_ascii(s, i);
+        if (i >= n) return true;
+        const std::size_t len = utf8_sequence_length(s, i);
+        if (len == 0) return false;
+        i += len;
     }
-    return true;
+}
+
+std::string repair_utf8(std::string_view s, Utf8Repair with) {
+    const std::string_view replacement = with == Utf8Repair::question_mark
+                                             ? std::string_view("?")
+                                             : std::string_view("\xEF\xBF\xBD");
+    std::string out;
+    out.reserve(s.size() + 16);
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    while (i < n) {
+        const std::size_t j = skip_ascii(s, i);
+        out.append(s.data() + i, j - i);
+        i = j;
+        if (i >= n) break;
+        const std::size_t len = utf8_sequence_length(s, i);
+        if (len == 0) {
+            out.append(replacement);
+            ++i;
+        } else {
+            out.append(s.data() + i, len);
+            i += len;
+        }
+    }
+    return out;
 }
 
 std::string markup_escape(std::string_view s) {

@@ -1,11 +1,14 @@
 #include "util/time.hpp"
 
+#include "util/text.hpp"
+
 #include <date/date.h>
 #include <date/ptz.h>
 
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 
 namespace autodns::util {
@@ -31,12 +34,6 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
     return true;
 }
 
-std::string_view trim_view(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
 date::local_seconds local_seconds_of(const TimeFields& f) {
     const date::year_month_day ymd{date::year{f.year}, date::month{static_cast<unsigned>(f.month)},
                                    date::day{static_cast<unsigned>(f.day)}};
@@ -47,7 +44,7 @@ date::local_seconds local_seconds_of(const TimeFields& f) {
 }  // namespace
 
 std::optional<TimeFields> parse_time_fields(std::string_view text) {
-    const std::string_view s = trim_view(text);
+    const std::string_view s = trim(text);
     std::size_t pos = 0;
     TimeFields f;
     if (!read_digits(s, pos, 4, f.year) || !expect(s, pos, '-') ||
@@ -133,17 +130,62 @@ std::optional<std::int64_t> parse_time_to_unix(std::string_view text,
     return local_to_unix(*fields, zone_for_local);
 }
 
-std::string format_utc_iso8601(std::int64_t unix_seconds) {
+namespace {
+
+// Seconds, not system_clock's nanoseconds: times far from now (the report's "since the
+// beginning") must not overflow.
+std::string format_iso(std::int64_t unix_seconds, int millis, IsoFormat form) {
     const date::sys_seconds tp{std::chrono::seconds{unix_seconds}};
     const date::sys_days day = date::floor<date::days>(tp);
     const date::year_month_day ymd{day};
     const date::hh_mm_ss<std::chrono::seconds> hms{tp - day};
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
+    const int year = static_cast<int>(ymd.year());
+    const unsigned month = static_cast<unsigned>(ymd.month()),
+                   mday = static_cast<unsigned>(ymd.day());
+    const int hour = static_cast<int>(hms.hours().count()),
+              minute = static_cast<int>(hms.minutes().count()),
+              second = static_cast<int>(hms.seconds().count());
+    char buf[48];
+    switch (form) {
+        case IsoFormat::seconds:
+            std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", year, month, mday,
+                          hour, minute, second);
+            break;
+        case IsoFormat::milliseconds:
+            std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year, month, mday,
+                          hour, minute, second, millis);
+            break;
+        case IsoFormat::basic:
+            std::snprintf(buf, sizeof buf, "%04d%02u%02uT%02d%02d%02dZ", year, month, mday, hour,
+                          minute, second);
+            break;
+    }
     return buf;
+}
+
+}  // namespace
+
+std::string format_utc_iso8601(std::int64_t unix_seconds) {
+    return format_iso(unix_seconds, 0, IsoFormat::seconds);
+}
+
+std::string format_utc_iso8601(std::chrono::system_clock::time_point t, IsoFormat form) {
+    const auto seconds = date::floor<std::chrono::seconds>(t.time_since_epoch());
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch() - seconds);
+    return format_iso(static_cast<std::int64_t>(seconds.count()), static_cast<int>(millis.count()),
+                      form);
+}
+
+std::string now_utc_iso8601(IsoFormat form) {
+    if (form == IsoFormat::milliseconds) {
+        return format_utc_iso8601(std::chrono::system_clock::now(), form);
+    }
+    return format_utc_iso8601(std::chrono::system_clock::from_time_t(std::time(nullptr)), form);
+}
+
+std::int64_t now_unix() {
+    return static_cast<std::int64_t>(std::time(nullptr));
 }
 
 }  // namespace autodns::util

@@ -1,7 +1,9 @@
-// Timestamps: parsing the common ISO 8601 / SQL forms and converting local wall-clock time in
-// an IANA zone to UTC. Generic: knows nothing about notifications.
+// Timestamps: the clock, ISO 8601 formatting (every form the program writes), parsing the
+// common ISO 8601 / SQL forms and converting local wall-clock time in a zone to UTC. Generic:
+// knows nothing about notifications.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,7 +28,7 @@ std::optional<TimeFields> parse_time_fields(std::string_view text);
 // the disk. IANA names ("Europe/Berlin") are deliberately not supported: the program only ever
 // needs Berlin time and UTC, and linking the time-zone database library (libdate-tz, a shared
 // library that brings in the shared C++ runtime) cost the one-process-per-mail filter about a
-// millisecond per process (docs/performance.md); test_time.cpp checks the Berlin rule against
+// millisecond per process (docs/performance.md); test_util_time.cpp checks the Berlin rule against
 // the IANA zone for every hour around each DST switch from 2000 to 2037. Across DST: an
 // ambiguous local time (clocks turned back) is the earlier instant; a nonexistent one (clocks
 // turned forward) is shifted forward by the length of the gap (02:30 becomes 03:30 new time).
@@ -38,7 +40,23 @@ std::optional<std::int64_t> local_to_unix(const TimeFields& fields, const std::s
 std::optional<std::int64_t> parse_time_to_unix(std::string_view text,
                                                const std::string& zone_for_local);
 
+// The forms of an ISO 8601 UTC time the program writes.
+enum class IsoFormat {
+    seconds,       // "2021-05-12T12:43:12Z": stored times, reports, JSON, log lines
+    milliseconds,  // "2021-05-12T12:43:12.345Z": the push server's access log
+    basic,         // "20210512T124312Z": file names (backup snapshots)
+};
+
 // "2021-05-12T12:43:12Z".
 std::string format_utc_iso8601(std::int64_t unix_seconds);
+
+// `t` in `form` (sub-second digits are truncated, not rounded).
+std::string format_utc_iso8601(std::chrono::system_clock::time_point t, IsoFormat form);
+
+// The current time in `form`.
+std::string now_utc_iso8601(IsoFormat form = IsoFormat::seconds);
+
+// Seconds since the Unix epoch, now (std::time()).
+std::int64_t now_unix();
 
 }  // namespace autodns::util

@@ -98,7 +98,7 @@ TEST_CASE("sender policy: a pass counts only for the From domain, from the MTA's
 namespace {
 
 std::string sample(const std::string& relative) {
-    const auto text = read_file(std::string(AUTODNS_SOURCE_DIR) + "/samples/" + relative);
+    const auto text = util::read_file(std::string(AUTODNS_SOURCE_DIR) + "/samples/" + relative);
     REQUIRE(text);
     return *text;
 }

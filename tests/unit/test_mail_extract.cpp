@@ -15,8 +15,10 @@
 #include "mail/extract.hpp"
 #include "mail/transfer_decoding.hpp"
 #include "util/charset.hpp"
+#include "util/text.hpp"
 
 using namespace autodns;
+using autodns::util::is_valid_utf8;
 
 namespace {
 

@@ -16,6 +16,7 @@
 #include "store/postgres/schema.hpp"
 #include "util/charset.hpp"
 #include "util/io.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
@@ -26,15 +27,11 @@ using postgres_errors::translate_current;
 
 constexpr int max_attempts = 5;  // serialization failures and deadlocks
 
-std::int64_t now_unix() {
-    return static_cast<std::int64_t>(std::time(nullptr));
-}
-
 // Text columns must be valid UTF-8 without NUL bytes (the server refuses anything else). Mail
 // headers are not always: such bytes become U+FFFD rather than losing the input.
 std::string clean_text(const std::string& s) {
-    if (s.find('\0') == std::string::npos && is_valid_utf8(s)) return s;
-    std::string out = replace_invalid_utf8(s);
+    if (s.find('\0') == std::string::npos && util::is_valid_utf8(s)) return s;
+    std::string out = util::repair_utf8(s);
     std::string::size_type pos;
     while ((pos = out.find('\0')) != std::string::npos) out.replace(pos, 1, "\xEF\xBF\xBD");
     return out;
@@ -469,9 +466,9 @@ IngestResult PostgresStore::ingest(const std::vector<Notification>& notification
     }
     const std::vector<std::string>& records = *prepared_records;
     const std::string received_at =
-        arrival.received_at.empty() ? now_iso_utc() : arrival.received_at;
+        arrival.received_at.empty() ? util::now_utc_iso8601() : arrival.received_at;
     const std::string channel = channel_name(arrival.channel);
-    const std::string now = std::to_string(now_unix());
+    const std::string now = std::to_string(util::now_unix());
     const Param locator = text_param(arrival.locator);
     const Param message_id = text_param(arrival.message_id);
     const Param raw_sha256 = text_param(arrival.raw_sha256);
@@ -513,7 +510,7 @@ IngestResult PostgresStore::ingest(const std::vector<Notification>& notification
 void PostgresStore::quarantine(const Arrival& arrival, std::string_view raw,
                                const std::string& reason) {
     const std::string received_at =
-        arrival.received_at.empty() ? now_iso_utc() : arrival.received_at;
+        arrival.received_at.empty() ? util::now_utc_iso8601() : arrival.received_at;
     const pqxx::binarystring raw_bytes = bytes(raw);
     impl_->write("quarantining an input", [&](pqxx::transaction_base& tx) {
         tx.exec_params(sql::insert_quarantine, channel_name(arrival.channel),
@@ -596,7 +593,7 @@ bool PostgresStore::complete_outbox(std::int64_t rowid, const std::string& owner
     return impl_->write("completing an outbox row", [&](pqxx::transaction_base& tx) {
         pqxx::result r =
             tx.exec_params(sql::complete_outbox, std::to_string(rowid).c_str(),
-                           clean_text(owner).c_str(), std::to_string(now_unix()).c_str());
+                           clean_text(owner).c_str(), std::to_string(util::now_unix()).c_str());
         return r.affected_rows() == 1;
     });
 }
@@ -639,7 +636,7 @@ std::vector<OutboxEntry> PostgresStore::list_outbox(OutboxState state, std::size
 
 std::int64_t PostgresStore::retry_dead() {
     return impl_->write("retrying dead outbox rows", [&](pqxx::transaction_base& tx) {
-        pqxx::result r = tx.exec_params(sql::retry_dead, std::to_string(now_unix()).c_str());
+        pqxx::result r = tx.exec_params(sql::retry_dead, std::to_string(util::now_unix()).c_str());
         return static_cast<std::int64_t>(r.affected_rows());
     });
 }

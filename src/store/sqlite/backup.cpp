@@ -19,6 +19,7 @@
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
+#include "util/files.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
@@ -34,35 +35,10 @@ bool temporary_errno(int e) {
     return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS;
 }
 
-std::string directory_of(const std::string& path) {
-    const std::string::size_type slash = path.find_last_of('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string utc_stamp(std::time_t t) {
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &tm);
-    return text;
-}
-
 void fsync_path(const std::string& path, bool directory, const std::string& what) {
-    const int fd =
-        ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-    if (fd < 0) {
-        const int e = errno;
-        throw FatalError(what + ": cannot open " + path + " to sync it: " + std::strerror(e),
-                         temporary_errno(e));
+    if (auto e = util::sync_path(path, directory)) {
+        throw FatalError(what + ": " + e->message, temporary_errno(e->error));
     }
-    if (::fsync(fd) != 0 && !(directory && errno == EINVAL)) {
-        const int e = errno;
-        ::close(fd);
-        throw FatalError(what + ": cannot sync " + path + ": " + std::strerror(e),
-                         temporary_errno(e));
-    }
-    ::close(fd);
 }
 
 // The temporary copy and the files SQLite may make beside it; removed unless released.
@@ -158,8 +134,8 @@ BackupResult backup_sqlite_store(const BackupRequest& request) {
     struct stat dest_st {};
     if (::stat(dest.c_str(), &dest_st) == 0 && S_ISDIR(dest_st.st_mode)) {
         while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
-        dest += (dest == "/" ? "" : "/") + std::string("notify-") + utc_stamp(std::time(nullptr)) +
-                ".sqlite";
+        dest += (dest == "/" ? "" : "/") + std::string("notify-") +
+                util::now_utc_iso8601(util::IsoFormat::basic) + ".sqlite";
     }
     const std::string& what = dest;  // messages: "DEST: ..."
     if (::lstat(dest.c_str(), &dest_st) == 0) {
@@ -182,7 +158,7 @@ BackupResult backup_sqlite_store(const BackupRequest& request) {
         }
         if (!request.force) throw FatalError(what + ": exists (give --force to replace it)");
     }
-    const std::string dir = directory_of(dest);
+    const std::string dir = util::directory_of(dest);
 
     // The temporary file beside the destination, with the source's mode (and group, where
     // this user may give it): a 0660 database shared by a group gives a 0660 copy.

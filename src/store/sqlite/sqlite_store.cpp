@@ -26,6 +26,7 @@
 #include "store/sqlite/errors.hpp"
 #include "store/sqlite/report_queries.hpp"
 #include "store/sqlite/schema.hpp"
+#include "util/json.hpp"
 #include "util/time.hpp"
 
 namespace autodns {
@@ -33,10 +34,6 @@ namespace {
 
 using sqlite_errors::fatal_from;
 using sqlite_sql::Query;
-
-std::int64_t now_unix() {
-    return static_cast<std::int64_t>(std::time(nullptr));
-}
 
 // mkdir -p for the directory that will hold the database; new directories get `mode` with x
 // where it has r, and setgid when group-writable (new files keep the directory's group).
@@ -546,9 +543,9 @@ IngestResult SqliteStore::ingest(const std::vector<Notification>& notifications,
     }
     const std::vector<std::string>& records = *prepared_records;
     const std::string received_at =
-        arrival.received_at.empty() ? now_iso_utc() : arrival.received_at;
+        arrival.received_at.empty() ? util::now_utc_iso8601() : arrival.received_at;
     const std::string channel = channel_name(arrival.channel);
-    const std::int64_t now = now_unix();
+    const std::int64_t now = util::now_unix();
 
     impl_->write("storing notifications", [&] {
         for (std::size_t i = 0; i < notifications.size(); ++i) {
@@ -611,7 +608,7 @@ IngestResult SqliteStore::ingest(const std::vector<Notification>& notifications,
 void SqliteStore::quarantine(const Arrival& arrival, std::string_view raw,
                              const std::string& reason) {
     const std::string received_at =
-        arrival.received_at.empty() ? now_iso_utc() : arrival.received_at;
+        arrival.received_at.empty() ? util::now_utc_iso8601() : arrival.received_at;
     impl_->write("quarantining an input", [&] {
         auto s = impl_->statement(Query::insert_quarantine);
         s->bind(1, channel_name(arrival.channel));
@@ -665,20 +662,7 @@ std::vector<OutboxEntry> SqliteStore::claim_outbox(const std::string& owner, int
         std::string array = "[";
         for (const std::string& item : items) {
             if (array.size() > 1) array += ',';
-            array += '"';
-            for (unsigned char c : item) {
-                if (c == '"' || c == '\\') {
-                    array += '\\';
-                    array += static_cast<char>(c);
-                } else if (c < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-                    array += escaped;
-                } else {
-                    array += static_cast<char>(c);
-                }
-            }
-            array += '"';
+            util::append_json_string(array, item, util::JsonEscape::minimal);
         }
         return array + "]";
     };
@@ -729,7 +713,7 @@ bool SqliteStore::complete_outbox(std::int64_t rowid, const std::string& owner) 
         auto s = impl_->statement(Query::complete_outbox);
         s->bind(1, static_cast<int64_t>(rowid));
         s->bind(2, owner);
-        s->bind(3, static_cast<int64_t>(now_unix()));
+        s->bind(3, static_cast<int64_t>(util::now_unix()));
         return s->exec() == 1;
     });
 }
@@ -776,7 +760,7 @@ std::vector<OutboxEntry> SqliteStore::list_outbox(OutboxState state, std::size_t
 std::int64_t SqliteStore::retry_dead() {
     return impl_->write("retrying dead outbox rows", [&] {
         auto s = impl_->statement(Query::retry_dead);
-        s->bind(1, static_cast<int64_t>(now_unix()));
+        s->bind(1, static_cast<int64_t>(util::now_unix()));
         s->exec();
         return impl_->changes();
     });

@@ -1,8 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include "util/charset.hpp"
+#include "util/text.hpp"
 
-using namespace autodns;
+using namespace autodns::util;
 
 TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation", "[charset]") {
     CHECK(is_valid_utf8(""));

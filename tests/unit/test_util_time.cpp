@@ -84,6 +84,7 @@ TEST_CASE("time: fields and formatting", "[time]") {
     CHECK(format_utc_iso8601(0) == "1970-01-01T00:00:00Z");
     CHECK(format_utc_iso8601(1620823392) == "2021-05-12T12:43:12Z");
     CHECK(format_utc_iso8601(-1) == "1969-12-31T23:59:59Z");
+    CHECK(format_utc_iso8601(253402300799) == "9999-12-31T23:59:59Z");  // the metrics' "until"
 }
 
 TEST_CASE("time: the Berlin POSIX rule equals the IANA zone from 2000 to 2037", "[time]") {
@@ -111,4 +112,34 @@ TEST_CASE("time: the Berlin POSIX rule equals the IANA zone from 2000 to 2037", 
         }
     }
     CHECK(compared > 10000);
+}
+
+TEST_CASE("time: every ISO 8601 form the program writes", "[time]") {
+    using std::chrono::milliseconds;
+    using std::chrono::system_clock;
+    const system_clock::time_point t{milliseconds{1620823392345}};
+    CHECK(format_utc_iso8601(t, IsoFormat::seconds) == "2021-05-12T12:43:12Z");
+    CHECK(format_utc_iso8601(t, IsoFormat::milliseconds) == "2021-05-12T12:43:12.345Z");
+    CHECK(format_utc_iso8601(t, IsoFormat::basic) == "20210512T124312Z");
+    const system_clock::time_point early{milliseconds{7}};
+    CHECK(format_utc_iso8601(early, IsoFormat::milliseconds) == "1970-01-01T00:00:00.007Z");
+    const system_clock::time_point before{milliseconds{-500}};  // truncated towards the past
+    CHECK(format_utc_iso8601(before, IsoFormat::milliseconds) == "1969-12-31T23:59:59.500Z");
+}
+
+TEST_CASE("time: now, in every form", "[time]") {
+    const std::int64_t before = now_unix();
+    const std::string seconds = now_utc_iso8601();
+    const std::string millis = now_utc_iso8601(IsoFormat::milliseconds);
+    const std::string basic = now_utc_iso8601(IsoFormat::basic);
+    const std::int64_t after = now_unix();
+    REQUIRE(seconds.size() == 20);
+    CHECK(millis.size() == 24);
+    CHECK(millis[19] == '.');
+    CHECK(basic.size() == 16);
+    const auto parsed = parse_time_to_unix(seconds, "UTC0");
+    REQUIRE(parsed);
+    CHECK(*parsed >= before);
+    CHECK(*parsed <= after);
+    CHECK(basic.substr(0, 8) == seconds.substr(0, 4) + seconds.substr(5, 2) + seconds.substr(8, 2));
 }
