@@ -1,14 +1,14 @@
 // autodns-notify backup : an online, verified copy of the SQLite store (docs/storage.md,
 // "Backup"). Never writes the database; with a PostgreSQL store it says how to back that up.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <optional>
+#include <string>
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "core/errors.hpp"
 #include "store/store.hpp"
+#include "util/json.hpp"
 #include "util/progress.hpp"
 
 namespace autodns {
@@ -98,21 +98,21 @@ int cmd_backup(const Args& args) {
 
     const StoreCounts& c = r.counts;
     if (vm.count("json")) {
-        const nlohmann::ordered_json out = {
-            {"path", r.path},
-            {"database", config.db_path},
-            {"schema_version", r.schema_version},
-            {"snapshot_at", r.snapshot_at},
-            {"notifications", c.notifications},
-            {"receipts", c.receipts},
-            {"quarantined", c.quarantined},
-            {"outbox",
-             {{"pending", c.outbox_pending}, {"done", c.outbox_done}, {"dead", c.outbox_dead}}},
-            {"pages", r.pages},
-            {"bytes", r.bytes},
-            {"seconds", r.seconds},
-        };
-        std::printf("%s\n", out.dump().c_str());
+        // One line, in the order of the text form.
+        const auto n = [](auto v) { return std::to_string(v); };
+        std::string out = "{\"path\":" + util::json_string(r.path, util::JsonEscape::text);
+        out += ",\"database\":" + util::json_string(config.db_path, util::JsonEscape::text);
+        out += ",\"schema_version\":" + n(r.schema_version);
+        out += ",\"snapshot_at\":" + util::json_string(r.snapshot_at, util::JsonEscape::text);
+        out += ",\"notifications\":" + n(c.notifications) + ",\"receipts\":" + n(c.receipts) +
+               ",\"quarantined\":" + n(c.quarantined);
+        out += ",\"outbox\":{\"pending\":" + n(c.outbox_pending) + ",\"done\":" + n(c.outbox_done) +
+               ",\"dead\":" + n(c.outbox_dead) + "}";
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.6f", r.seconds);
+        out += ",\"pages\":" + n(r.pages) + ",\"bytes\":" + n(r.bytes) + ",\"seconds\":" + seconds +
+               "}";
+        std::printf("%s\n", out.c_str());
     } else {
         std::printf(
             "backup: %s: schema %d, %lld notifications, %lld receipts, %lld quarantined, outbox "
