@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "parse/parse.hpp"
 #include "ingest/pipeline.hpp"
 #include "mail/extract.hpp"
+#include "parse/parse.hpp"
 
 namespace autodns {
 

@@ -1,5 +1,6 @@
 // The fuzz entry points, shared by the libFuzzer targets (tests/fuzz/fuzz_*.cpp) and by the
-// replay of saved crash inputs in the normal test suite (tests/unit/test_ingest_fuzz_regressions.cpp).
+// replay of saved crash inputs in the normal test suite
+// (tests/unit/test_ingest_fuzz_regressions.cpp).
 //
 // Each function feeds one input through the same public entry point the program uses and
 // checks the invariants every result must keep whatever the input; it returns an empty string
@@ -12,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "parse/parse.hpp"
 #include "ingest/pipeline.hpp"
+#include "parse/parse.hpp"
 #include "parse/record_json.hpp"
 #include "util/text.hpp"
 

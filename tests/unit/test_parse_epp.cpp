@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "parse/parse.hpp"
 #include "parse/epp_parser.hpp"
+#include "parse/parse.hpp"
 #include "parse_support.hpp"
 
 using namespace autodns;
