@@ -139,7 +139,7 @@ MUTANTS = [
         "name": "mail-config-no-drain",
         "promise": "a broken config still drains stdin before 75 (docs/mail-ingest.md)",
         "files": "src/app/cmd_mail.cpp",
-        "find": "        read_stream(stdin);\n        log.line(\"config\"",
+        "find": "        util::read_stream(stdin);\n        log.line(\"config\"",
         "replace": "        log.line(\"config\"",
         "tests": PROMISES,
         "env": {"PROMISES": "mail-config"},
