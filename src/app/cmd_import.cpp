@@ -87,8 +87,8 @@ int cmd_import(const Args& args) {
     Store& store = *owned_store;
     delivery.attach(store);
 
-    Progress progress("import", "mails", source.known_mails(),
-                      !vm.count("no-progress") && Progress::stderr_is_terminal());
+    util::Progress progress("import", "mails", source.known_mails(),
+                            !vm.count("no-progress") && util::Progress::stderr_is_terminal());
     ImportSettings settings;
     settings.mail_policy = config.mail_policy;
     settings.mime_limits = config.mime_limits;

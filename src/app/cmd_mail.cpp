@@ -138,10 +138,9 @@ int cmd_mail(const Args& args) {
         return exit_ok;
     }
 
-    std::string error;
-    std::optional<std::string> raw = util::read_stream(stdin, &error);
+    util::Expected<std::string> raw = util::read_stream(stdin);
     if (!raw) {
-        log_line("stdin", "cannot read the mail: " + error + " (temporary; retry later)");
+        log_line("stdin", "cannot read the mail: " + raw.error() + " (temporary; retry later)");
         return log.finish(exit_temp_fail);
     }
 

@@ -39,13 +39,12 @@ int cmd_parse(const Args& args) {
 
     int status = exit_ok;
     for (const std::string& input : inputs) {
-        std::string error;
-        std::optional<std::string> raw =
-            input == "-" ? util::read_stream(stdin, &error) : util::read_file(input, &error);
+        util::Expected<std::string> raw =
+            input == "-" ? util::read_stream(stdin) : util::read_file(input);
         const std::string name = input == "-" ? std::string("<stdin>") : input;
         if (!raw) {
             std::fprintf(stderr, "autodns-notify parse: %s: cannot read: %s\n", name.c_str(),
-                         error.c_str());
+                         raw.error().c_str());
             status = exit_no_input;
             continue;
         }

@@ -38,13 +38,14 @@ int parse_days(const std::string& text, const std::string& where) {
     // Digits with an optional '-' only: no blanks, no '+'.
     const bool negative = !text.empty() && text[0] == '-';
     const std::string digits = negative ? text.substr(1) : text;
-    const util::BoundedNumber days = util::parse_bounded(text, -999999, 999999, "a number of days");
+    const util::Expected<long> days =
+        util::parse_bounded(text, -999999, 999999, "a number of days");
     if (!util::all_digits(digits) || digits.size() > 6 || !days) {
         throw po::error(where + " '" + text +
                         "': want a whole number of days (0 keeps forever, else at least " +
                         std::to_string(prune_minimum_days) + ")");
     }
-    return static_cast<int>(*days.value);
+    return static_cast<int>(*days);
 }
 
 long long file_bytes(const std::string& path) {

@@ -329,15 +329,15 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
     if (config.db_path.empty()) config.db_path = default_db_path();
     if (auto* v = pick("db-mode", "db-mode")) {
         const std::string text = v->as<std::string>();
-        const util::BoundedNumber mode = util::parse_bounded(text, 0, 0777, "an octal mode", 8);
-        if (!mode || (*mode.value & 0600) != 0600) {
+        const util::Expected<long> mode = util::parse_bounded(text, 0, 0777, "an octal mode", 8);
+        if (!mode || (*mode & 0600) != 0600) {
             const std::string why = "db-mode '" + text +
                                     "': want an octal mode with owner read and write, such as "
                                     "0600 or 0660";
             if (vm.count("db-mode")) throw po::error(why);
             throw FatalError("config file " + path + ": " + why);
         }
-        config.db_mode = static_cast<unsigned>(*mode.value);
+        config.db_mode = static_cast<unsigned>(*mode);
     }
     if (auto* v = pick("busy-timeout", "busy-timeout")) config.busy_timeout_ms = v->as<int>();
     if (auto* v = pick("allow-from", "mail.allow-from")) {

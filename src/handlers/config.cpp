@@ -61,9 +61,9 @@ class SectionReader {
 
     long integer(const std::string& key, const std::vector<std::string>& values, long min, long max,
                  const char* what) const {
-        const util::BoundedNumber n = util::parse_bounded(single(key, values), min, max, what);
-        if (!n) fail(key, n.error);
-        return *n.value;
+        const util::Expected<long> n = util::parse_bounded(single(key, values), min, max, what);
+        if (!n) fail(key, n.error());
+        return *n;
     }
 
     double seconds(const std::string& key, const std::vector<std::string>& values,
@@ -170,9 +170,8 @@ HandlerSpec read_handler(const std::string& name,
             spec.timeout_seconds =
                 static_cast<int>(reader.integer(key, values, 1, 3600, "a number of seconds"));
         } else if (key == "command") {
-            std::string error;
-            auto words = util::split_words(reader.single(key, values), &error);
-            if (!words) reader.fail(key, error);
+            auto words = util::split_words(reader.single(key, values));
+            if (!words) reader.fail(key, words.error());
             if (words->empty() || words->front().empty()) reader.fail(key, "empty command");
             const std::string& program = words->front();
             if (program.front() != '/' && program.find('/') != std::string::npos) {

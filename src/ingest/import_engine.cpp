@@ -85,8 +85,11 @@ class MailFeed {
 // A worker's whole part for one mail: read, fingerprint, skip when seen, analyse, serialize.
 void analyse_one(Item& item, const ImportSettings& settings, Store& seen) {
     if (item.to_read) {
-        std::optional<std::string> raw = read_file(item.path, &item.read_error, item.size);
-        if (!raw) return;
+        util::Expected<std::string> raw = util::read_file(item.path, item.size);
+        if (!raw) {
+            item.read_error = raw.error();
+            return;
+        }
         item.raw = std::move(*raw);
     }
     item.sha = sha256_hex(item.raw);

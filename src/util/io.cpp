@@ -13,12 +13,10 @@ std::string errno_text(int error) {
     return std::strerror(error);
 }
 
-std::optional<std::string> read_file(const std::string& path, std::string* error,
-                                     std::size_t expected_size) {
+Expected<std::string> read_file(const std::string& path, std::size_t expected_size) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        if (error) *error = errno_text(errno);
-        return std::nullopt;
+        return Failure{errno_text(errno)};
     }
     if (expected_size == unknown_size) {
         struct stat st {};
@@ -35,9 +33,9 @@ std::optional<std::string> read_file(const std::string& path, std::string* error
         if (n == 0) break;
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (error) *error = errno_text(errno);
+            const int read_errno = errno;
             ::close(fd);
-            return std::nullopt;
+            return Failure{errno_text(read_errno)};
         }
         used += static_cast<std::size_t>(n);
     }
@@ -46,7 +44,7 @@ std::optional<std::string> read_file(const std::string& path, std::string* error
     return data;
 }
 
-std::optional<std::string> read_stream(std::FILE* stream, std::string* error) {
+Expected<std::string> read_stream(std::FILE* stream) {
     std::string data;
     // A regular file (an MDA that hands over a spool file) is read into a buffer of its size;
     // a pipe's buffer doubles as it fills.
@@ -62,10 +60,7 @@ std::optional<std::string> read_stream(std::FILE* stream, std::string* error) {
         const std::size_t n = std::fread(buffer, 1, sizeof buffer, stream);
         data.append(buffer, n);
         if (n < sizeof buffer) {
-            if (std::ferror(stream)) {
-                if (error) *error = errno_text(errno);
-                return std::nullopt;
-            }
+            if (std::ferror(stream)) return Failure{errno_text(errno)};
             if (std::feof(stream)) break;
         }
     }

@@ -2,28 +2,24 @@
 #pragma once
 
 #include <cstdio>
-#include <optional>
 #include <string>
+
+#include "util/expected.hpp"
 
 namespace autodns::util {
 
 inline constexpr std::size_t unknown_size = static_cast<std::size_t>(-1);
 
-// Reads a whole file (binary). Returns nullopt and sets `error` on failure.
-// `expected_size` (from an earlier stat) saves the fstat; a file that has changed size since
-// is still read whole.
-std::optional<std::string> read_file(const std::string& path, std::string* error = nullptr,
-                                     std::size_t expected_size = unknown_size);
+// Reads a whole file (binary); on failure the reason is strerror's text. `expected_size`
+// (from an earlier stat) saves the fstat; a file that has changed size since is still read
+// whole.
+Expected<std::string> read_file(const std::string& path, std::size_t expected_size = unknown_size);
 
-// Reads the whole of a stdio stream (binary) until EOF. Returns nullopt on a read error.
-std::optional<std::string> read_stream(std::FILE* stream, std::string* error = nullptr);
+// Reads the whole of a stdio stream (binary) until EOF; on a read error the reason is
+// strerror's text.
+Expected<std::string> read_stream(std::FILE* stream);
 
 // strerror(errno) as a std::string.
 std::string errno_text(int error);
 
 }  // namespace autodns::util
-
-namespace autodns {
-// Also under the names callers in autodns:: used before util:: held them.
-using util::read_file;
-}  // namespace autodns

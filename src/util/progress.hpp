@@ -33,8 +33,3 @@ class Progress {
 };
 
 }  // namespace autodns::util
-
-namespace autodns {
-// Also under the name callers in autodns:: used before util:: held it.
-using util::Progress;
-}  // namespace autodns

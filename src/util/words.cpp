@@ -2,14 +2,11 @@
 
 namespace autodns::util {
 
-std::optional<std::vector<std::string>> split_words(std::string_view text, std::string* error) {
+Expected<std::vector<std::string>> split_words(std::string_view text) {
     std::vector<std::string> words;
     std::string word;
     bool in_word = false;  // a word has started (it may still be empty: "")
-    auto fail = [&](const char* why) -> std::optional<std::vector<std::string>> {
-        if (error) *error = why;
-        return std::nullopt;
-    };
+    auto fail = [](const char* why) -> Expected<std::vector<std::string>> { return Failure{why}; };
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {

@@ -3,10 +3,11 @@
 // substitution. Generic; nothing project-specific.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "util/expected.hpp"
 
 namespace autodns::util {
 
@@ -14,9 +15,9 @@ namespace autodns::util {
 //   'single quotes'  everything literal up to the next single quote
 //   "double quotes"  literal except \" \\ \$ \` (the backslash is dropped before these)
 //   backslash        outside quotes makes the next character literal
-// Adjacent pieces join ("a"'b'c is one word abc); "" is an empty word. Returns nullopt and
-// sets `error` for an unterminated quote or a trailing backslash.
-std::optional<std::vector<std::string>> split_words(std::string_view text, std::string* error);
+// Adjacent pieces join ("a"'b'c is one word abc); "" is an empty word. Fails, with the
+// reason, for an unterminated quote or a trailing backslash.
+Expected<std::vector<std::string>> split_words(std::string_view text);
 
 // `words` as one line a shell would split back into the same words (for messages and logs).
 std::string join_words(const std::vector<std::string>& words);

@@ -21,7 +21,7 @@ namespace {
 const std::string samples = std::string(AUTODNS_SOURCE_DIR) + "/samples";
 
 std::string sample(const std::string& name) {
-    auto raw = read_file(samples + "/mail/" + name);
+    auto raw = util::read_file(samples + "/mail/" + name);
     REQUIRE(raw);
     return *raw;
 }
@@ -184,7 +184,7 @@ TEST_CASE("import engine: mbox messages are stored with their position as locato
     CHECK(std::get<0>(run.recorded[0]) == "mbox:" + box + "#1@0");
     CHECK(std::get<0>(run.recorded[1]).rfind("mbox:" + box + "#2@", 0) == 0);
     CHECK(std::get<0>(run.recorded[2]).rfind("mbox:" + box + "#3@", 0) == 0);
-    CHECK(read_file(box) == first + "\n" + second + "\n" + third);  // never modified
+    CHECK(*util::read_file(box) == first + "\n" + second + "\n" + third);  // never modified
 
     Run again = import({box}, options, settings);
     CHECK(again.totals.skipped == 3);

@@ -70,7 +70,7 @@ TEST_CASE("golden: every sample mail gives its expected records or verdict", "[g
     int with_records = 0;
     for (const std::string& path : mails) {
         INFO(path);
-        const auto raw = read_file(path);
+        const auto raw = util::read_file(path);
         REQUIRE(raw);
         const Analysis a = analyze_mail(*raw, MailPolicy{}, MimeLimits{});
         const std::vector<std::string> expected = lines_of(path + ".expected.jsonl");
@@ -94,8 +94,8 @@ TEST_CASE("golden: every sample mail gives its expected records or verdict", "[g
 TEST_CASE("golden: the same notification by mail and as a bare payload is one key",
           "[golden][mail]") {
     const std::string dir = std::string(AUTODNS_SOURCE_DIR) + "/samples/";
-    const auto mail = read_file(dir + "mail/json-push-1005491844-utf8-7bit-body.eml");
-    const auto body = read_file(dir + "payloads/003-autoupdate_dns_success-push.json");
+    const auto mail = util::read_file(dir + "mail/json-push-1005491844-utf8-7bit-body.eml");
+    const auto body = util::read_file(dir + "payloads/003-autoupdate_dns_success-push.json");
     REQUIRE(mail);
     REQUIRE(body);
     const Analysis by_mail = analyze_mail(*mail, MailPolicy{}, MimeLimits{});

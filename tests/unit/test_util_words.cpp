@@ -11,17 +11,15 @@ using namespace autodns;
 namespace {
 
 std::vector<std::string> words(const std::string& text) {
-    std::string error;
-    auto w = util::split_words(text, &error);
+    auto w = util::split_words(text);
     REQUIRE(w);
     return *w;
 }
 
 std::string split_error(const std::string& text) {
-    std::string error;
-    auto w = util::split_words(text, &error);
+    auto w = util::split_words(text);
     REQUIRE_FALSE(w);
-    return error;
+    return w.error();
 }
 
 }  // namespace
