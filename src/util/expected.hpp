@@ -18,9 +18,9 @@ struct Failure {
 template <class T>
 class Expected {
   public:
-    Expected(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-    Expected(Failure failure)                        // NOLINT(google-explicit-constructor)
-        : reason_(std::move(failure.reason)) {}
+    // Implicit on purpose: `return value;` and `return Failure{...};` both make one.
+    Expected(T value) : value_(std::move(value)) {}
+    Expected(Failure failure) : reason_(std::move(failure.reason)) {}
 
     bool has_value() const { return value_.has_value(); }
     explicit operator bool() const { return has_value(); }
