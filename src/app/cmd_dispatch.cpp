@@ -11,6 +11,8 @@
 #include "core/errors.hpp"
 #include "handlers/config.hpp"
 #include "handlers/dispatch.hpp"
+#include "report/report.hpp"
+#include "util/progress.hpp"
 #include "util/stop_signal.hpp"
 #include "util/time.hpp"
 
@@ -54,6 +56,43 @@ int list_rows(Store& store, const Handlers& handlers) {
     return exit_ok;
 }
 
+// The --since/--until window of --replay, by first arrival: all stored records by default.
+ReplayWindow replay_window(const po::variables_map& vm) {
+    const std::int64_t now = util::now_unix();
+    std::int64_t since = 0;
+    std::int64_t until = now + 1;  // this second included
+    for (const char* name : {"since", "until"}) {
+        if (!vm.count(name)) continue;
+        const std::string text = vm[name].as<std::string>();
+        const bool is_until = name[0] == 'u';
+        const std::optional<std::int64_t> t = parse_report_time(text, now, is_until);
+        if (!t)
+            throw po::error(std::string("cannot read --") + name + " '" + text +
+                            "' as a date or time");
+        (is_until ? until : since) = *t;
+    }
+    if (since >= until) throw po::error("--since must be before --until");
+    return {util::format_utc_iso8601(since), util::format_utc_iso8601(until)};
+}
+
+// `dispatch --replay`: outbox rows for the stored records each named handler wants.
+void replay(Store& store, const Handlers& handlers, const std::vector<std::string>& names,
+            const ReplayWindow& window) {
+    for (const std::string& name : names) {
+        const HandlerSpec& spec = *handlers.find(name);
+        util::Progress progress("replay for " + name, "records", 0,
+                                util::Progress::stderr_is_terminal());
+        const ReplaySummary summary = replay_stored(
+            store, spec, window, [&](const ReplaySummary& s) { progress.update(s.stored); });
+        progress.finish();
+        log_line("replay for handler " + name + ": " + std::to_string(summary.stored) +
+                 " stored record(s) from " + window.since + " to " + window.until + ", " +
+                 std::to_string(summary.wanted) + " selected, " + std::to_string(summary.added) +
+                 " queued (" + std::to_string(summary.wanted - summary.added) +
+                 " had a row for it already)");
+    }
+}
+
 }  // namespace
 
 int cmd_dispatch(const Args& args) {
@@ -72,6 +111,16 @@ int cmd_dispatch(const Args& args) {
         "list pending and dead-lettered rows with their attempts and last error; "
         "deliver nothing")(
         "retry-dead", "make every dead-lettered row pending again (attempts reset), then deliver")(
+        "replay",
+        "queue the records already stored for the --handler handlers (one that was added "
+        "later): an outbox row for each stored record its selector wants and that has no row "
+        "for it yet, then deliver as usual; running it again adds nothing")(
+        "since", po::value<std::string>()->value_name("TIME"),
+        "with --replay: only records first stored at or after TIME (default: all). TIME as "
+        "for report: a date, an ISO 8601 time, a duration ago (7d, 36h) or 'now'")(
+        "until", po::value<std::string>()->value_name("TIME"),
+        "with --replay: only records first stored before TIME (default: now; a date includes "
+        "that whole day)")(
         "lease", po::value<int>()->value_name("SECONDS"),
         "how long a claimed row stays reserved for this process; must exceed the longest "
         "handler's worst-case delivery time (default: that time + 60; config: [dispatch] "
@@ -82,7 +131,8 @@ int cmd_dispatch(const Args& args) {
     use_store(config, "dispatch", args);
     if (vm.count("help")) {
         print_help(
-            "autodns-notify dispatch [--once | --loop] [OPTIONS]",
+            "autodns-notify dispatch [--once | --loop] [OPTIONS]\n       autodns-notify dispatch "
+            "--replay --handler NAME [--since TIME] [--until TIME]",
             "Delivers stored records to the handlers configured in [handler.NAME] sections\n"
             "(docs/handlers.md): every outbox row that is due, each claimed with a lease so\n"
             "that any number of dispatchers (and the mail and import commands, which deliver\n"
@@ -92,6 +142,9 @@ int cmd_dispatch(const Args& args) {
             "once: the record's key is the idempotency key.\n\n"
             "Prints one summary line: delivered, failed (will be retried), dead-lettered,\n"
             "and how many rows are pending and dead now.\n\n"
+            "A handler added later gets only the records stored after it; --replay --handler\n"
+            "NAME [--since TIME] [--until TIME] queues the records stored before (by their\n"
+            "first arrival), once each: records it already has a row for are left alone.\n\n"
             "Exit status: 0 done (failed deliveries are retried later, they are not errors);\n"
             "1 bad configuration; 64 usage; 75 the database is locked, read-only or full.",
             visible);
@@ -101,6 +154,15 @@ int cmd_dispatch(const Args& args) {
         throw po::error("--once and --loop exclude each other");
     if (vm.count("list") && (vm.count("loop") || vm.count("retry-dead"))) {
         throw po::error("--list only lists; use it without --loop and --retry-dead");
+    }
+    if (vm.count("replay") && !vm.count("handler")) {
+        throw po::error("--replay needs --handler NAME: the handler the stored records go to");
+    }
+    if (vm.count("replay") && (vm.count("list") || vm.count("retry-dead"))) {
+        throw po::error("--replay excludes --list and --retry-dead");
+    }
+    if (!vm.count("replay") && (vm.count("since") || vm.count("until"))) {
+        throw po::error("--since and --until select the records of --replay; add --replay");
     }
     if (vm.count("retry-dead") && vm.count("handler")) {
         throw po::error("--retry-dead revives the dead rows of every handler; drop --handler");
@@ -138,6 +200,9 @@ int cmd_dispatch(const Args& args) {
         }
     }
 
+    ReplayWindow window;
+    if (vm.count("replay")) window = replay_window(vm);
+
     StoreOptions store_options;
     store_options.location = config.db_path;
     store_options.busy_timeout_ms = config.busy_timeout_ms;
@@ -154,6 +219,7 @@ int cmd_dispatch(const Args& args) {
         log_line(std::to_string(revived) + " dead-lettered row" + (revived == 1 ? "" : "s") +
                  " made pending again");
     }
+    if (vm.count("replay")) replay(store, handlers, options.only_handlers, window);
     if (handlers.empty()) {
         log_line("no handlers configured ([handler.NAME] sections): records are stored only");
         return exit_ok;

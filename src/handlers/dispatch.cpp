@@ -42,6 +42,37 @@ std::string make_owner_id() {
     return std::string(host) + ":" + std::to_string(getpid()) + ":" + suffix;
 }
 
+ReplaySummary replay_stored(Store& store, const HandlerSpec& handler, const ReplayWindow& window,
+                            const std::function<void(const ReplaySummary&)>& progress,
+                            std::size_t page_size) {
+    ReplaySummary summary;
+    std::string after;
+    for (;;) {
+        const std::vector<Store::StoredRecord> page =
+            store.stored_records(window.since, window.until, after, page_size);
+        if (page.empty()) break;
+        std::vector<std::string> keys;
+        for (const Store::StoredRecord& stored : page) {
+            Notification record;
+            try {
+                record = record_from_json(stored.record_json);
+            } catch (const ItemError& e) {
+                throw FatalError("stored record " + stored.key + " cannot be read: " + e.what(),
+                                 false);
+            }
+            if (selector_matches(handler.selector, record)) keys.push_back(stored.key);
+        }
+        summary.stored += static_cast<std::int64_t>(page.size());
+        summary.wanted += static_cast<std::int64_t>(keys.size());
+        if (!keys.empty())
+            summary.added += store.add_outbox_rows(handler.name, keys, util::now_unix());
+        after = page.back().key;
+        if (progress) progress(summary);
+        if (page.size() < page_size) break;
+    }
+    return summary;
+}
+
 std::string describe(const DispatchSummary& s) {
     std::string text = std::to_string(s.delivered) + " delivered, " + std::to_string(s.failed) +
                        " failed, " + std::to_string(s.dead) + " dead-lettered";

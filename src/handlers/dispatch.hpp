@@ -50,6 +50,27 @@ DispatchSummary dispatch_due(Store& store, const Handlers& handlers,
 DispatchSummary dispatch_due(Store& store, const Handlers& handlers,
                              std::chrono::steady_clock::time_point deadline);
 
+// dispatch --replay: outbox rows for records stored before a handler was configured.
+struct ReplayWindow {
+    std::string since;  // first arrival, ISO 8601 UTC, inclusive
+    std::string until;  // exclusive
+};
+
+struct ReplaySummary {
+    std::int64_t stored = 0;  // stored records in the window
+    std::int64_t wanted = 0;  // of those, the ones the handler's selector wants
+    std::int64_t added = 0;   // of those, the ones that got a new outbox row
+};
+
+// For every stored record in `window` that `handler`'s selector wants, a pending outbox row for
+// that handler unless the pair has one already (so a second replay adds nothing, and a record
+// the handler already got is not sent again). Reads and writes in pages of `page_size` records,
+// each page one transaction; `progress` (when set) gets the running summary after each page.
+// Throws FatalError when the store fails or a stored record cannot be read.
+ReplaySummary replay_stored(Store& store, const HandlerSpec& handler, const ReplayWindow& window,
+                            const std::function<void(const ReplaySummary&)>& progress = {},
+                            std::size_t page_size = 1000);
+
 // "host:pid:random" — unique per process and call.
 std::string make_owner_id();
 

@@ -289,6 +289,26 @@ class Store {
     // Makes every dead row pending again, due now, with attempts reset. Returns how many.
     virtual std::int64_t retry_dead() = 0;
 
+    // --- Replay (dispatch --replay): outbox rows for records stored before a handler existed.
+
+    // Up to `limit` stored records whose first arrival is in [since, until) (ISO 8601 UTC
+    // text, compared as text) and whose key sorts after `after_key`, in key order.
+    struct StoredRecord {
+        std::string key;
+        std::string record_json;
+    };
+    virtual std::vector<StoredRecord> stored_records(const std::string& since,
+                                                     const std::string& until,
+                                                     const std::string& after_key,
+                                                     std::size_t limit) = 0;
+
+    // A pending row for `handler`, due at `now`, for each of `keys` that has no row for that
+    // handler yet, in any state (a done row is not delivered again this way). One transaction
+    // (or joins the batch). Returns how many rows were added.
+    virtual std::int64_t add_outbox_rows(const std::string& handler,
+                                         const std::vector<std::string>& keys,
+                                         std::int64_t now) = 0;
+
     // --- Retention.
 
     // Applies `policy` with `now` (Unix seconds) as the present. Never removes a pending or dead

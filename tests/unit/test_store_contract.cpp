@@ -238,6 +238,47 @@ CONTRACT("outbox rows only for new notifications and routed handlers") {
     CHECK(rows[0].record_json.empty());  // list_outbox carries no record
 }
 
+CONTRACT("stored records page by key within a window; added outbox rows are never doubled") {
+    auto store = backend.open();
+    store->set_outbox_router([](const Notification& n) -> std::vector<std::string> {
+        if (n.id == std::optional<std::int64_t>(3)) return {"late"};
+        return {};
+    });
+    for (int i = 1; i <= 5; ++i) {
+        const std::string day = "2024-02-0" + std::to_string(i) + "T08:00:00Z";
+        store->ingest({make_notification(i)},
+                      make_arrival(Channel::mail, "m" + std::to_string(i), "", day),
+                      "raw" + std::to_string(i));
+    }
+    // A later arrival of id:1 does not move its first arrival into a later window.
+    store->ingest({make_notification(1)},
+                  make_arrival(Channel::push, "p1", "", "2024-02-04T09:00:00Z"), "raw1");
+    std::vector<std::string> keys;
+    std::string after;
+    for (;;) {
+        auto page = store->stored_records("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z", after, 2);
+        for (const auto& r : page) {
+            keys.push_back(r.key);
+            CHECK(record_from_json(r.record_json).key == r.key);
+        }
+        if (page.size() < 2) break;
+        after = page.back().key;
+    }
+    CHECK(keys == std::vector<std::string>{"id:1", "id:2", "id:3", "id:4", "id:5"});
+    auto window = store->stored_records("2024-02-02T00:00:00Z", "2024-02-04T08:00:00Z", "", 10);
+    REQUIRE(window.size() == 2);
+    CHECK(window[0].key == "id:2");
+    CHECK(window[1].key == "id:3");
+
+    // id:3 has its row from ingest already; the others get one, once.
+    CHECK(store->add_outbox_rows("late", {"id:1", "id:3", "id:5"}, 1700000000) == 2);
+    CHECK(store->add_outbox_rows("late", {"id:1", "id:3", "id:5"}, 1700000000) == 0);
+    CHECK(store->add_outbox_rows("other", {"id:1"}, 1700000000) == 1);
+    std::vector<OutboxEntry> rows = store->list_outbox(OutboxState::pending);
+    REQUIRE(rows.size() == 4);
+    CHECK(store->claim_outbox("o", 60, 10, 4000000000).size() == 4);
+}
+
 CONTRACT("outbox claims, leases, completion, failure, lease expiry and dead letters") {
     auto store = backend.open();
     store->set_outbox_router([](const Notification&) { return std::vector<std::string>{"h"}; });

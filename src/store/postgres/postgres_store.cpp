@@ -641,6 +641,35 @@ std::int64_t PostgresStore::retry_dead() {
     });
 }
 
+std::vector<Store::StoredRecord> PostgresStore::stored_records(const std::string& since,
+                                                               const std::string& until,
+                                                               const std::string& after_key,
+                                                               std::size_t limit) {
+    return impl_->read("reading stored records", [&](pqxx::transaction_base& tx) {
+        std::vector<StoredRecord> rows;
+        pqxx::result r = tx.exec_params(sql::stored_records, clean_text(since).c_str(),
+                                        clean_text(until).c_str(), clean_text(after_key).c_str(),
+                                        std::to_string(limit).c_str());
+        for (const auto& row : r) rows.push_back({field_text(row[0]), field_text(row[1])});
+        return rows;
+    });
+}
+
+std::int64_t PostgresStore::add_outbox_rows(const std::string& handler,
+                                            const std::vector<std::string>& keys,
+                                            std::int64_t now) {
+    return impl_->write("adding outbox rows", [&](pqxx::transaction_base& tx) {
+        std::int64_t added = 0;
+        const std::string when = std::to_string(now);
+        for (const std::string& key : keys) {
+            pqxx::result r = impl_->exec_outbox(tx, clean_text(key).c_str(),
+                                                clean_text(handler).c_str(), when.c_str());
+            added += static_cast<std::int64_t>(r.affected_rows());
+        }
+        return added;
+    });
+}
+
 std::optional<StoredNotification> PostgresStore::find_notification(const std::string& key) {
     const std::string& shown = impl_->shown();
     return impl_->read("reading a notification",

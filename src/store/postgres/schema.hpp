@@ -185,6 +185,12 @@ inline constexpr const char* retry_dead =
     "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, "
     "lease_owner = NULL, lease_until = NULL WHERE state = 'dead'";
 
+// $1 = since, $2 = until, $3 = after this key, $4 = limit. Keys compare bytewise (COLLATE "C"),
+// as SQLite compares them, so that paging by key visits every row once in any locale.
+inline constexpr const char* stored_records =
+    "SELECT key, record::text FROM notifications WHERE key COLLATE \"C\" > $3 "
+    "AND first_received_at >= $1 AND first_received_at < $2 ORDER BY key COLLATE \"C\" LIMIT $4";
+
 inline constexpr const char* find_notification =
     "SELECT record::text, raw_payload, first_channel, first_received_at FROM notifications "
     "WHERE key = $1";

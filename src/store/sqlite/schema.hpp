@@ -124,6 +124,7 @@ enum class Query : std::size_t {
     fail_outbox,
     list_outbox,
     retry_dead,
+    stored_records,
     find_notification,
     receipts_for,
     list_quarantine,
@@ -179,6 +180,9 @@ inline constexpr const char* query_texts[] = {
     // retry_dead: ?1 = now
     "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1, "
     "lease_owner = NULL, lease_until = NULL WHERE state = 'dead'",
+    // stored_records: ?1 = since, ?2 = until, ?3 = after this key, ?4 = limit
+    "SELECT key, record FROM notifications WHERE key > ?3 AND first_received_at >= ?1 "
+    "AND first_received_at < ?2 ORDER BY key LIMIT ?4",
     // find_notification
     "SELECT record, raw_payload, first_channel, first_received_at FROM notifications "
     "WHERE key = ?1",

@@ -766,6 +766,39 @@ std::int64_t SqliteStore::retry_dead() {
     });
 }
 
+std::vector<Store::StoredRecord> SqliteStore::stored_records(const std::string& since,
+                                                             const std::string& until,
+                                                             const std::string& after_key,
+                                                             std::size_t limit) {
+    return impl_->read("reading stored records", [&] {
+        std::vector<StoredRecord> rows;
+        auto s = impl_->statement(Query::stored_records);
+        s->bind(1, since);
+        s->bind(2, until);
+        s->bind(3, after_key);
+        s->bind(4, static_cast<int64_t>(limit));
+        while (s->executeStep()) {
+            rows.push_back({column_text(s->getColumn(0)), column_text(s->getColumn(1))});
+        }
+        return rows;
+    });
+}
+
+std::int64_t SqliteStore::add_outbox_rows(const std::string& handler,
+                                          const std::vector<std::string>& keys, std::int64_t now) {
+    return impl_->write("adding outbox rows", [&] {
+        std::int64_t added = 0;
+        for (const std::string& key : keys) {
+            auto s = impl_->statement(Query::insert_outbox);
+            s->bind(1, key);
+            s->bind(2, handler);
+            s->bind(3, static_cast<int64_t>(now));
+            added += s->exec();
+        }
+        return added;
+    });
+}
+
 std::optional<StoredNotification> SqliteStore::find_notification(const std::string& key) {
     const std::string& path = impl_->path();
     return impl_->read("reading a notification", [&]() -> std::optional<StoredNotification> {

@@ -48,6 +48,11 @@ class SqliteStore final : public Store {
                      std::int64_t next_attempt_at, bool dead) override;
     std::vector<OutboxEntry> list_outbox(OutboxState state, std::size_t limit = 1000) override;
     std::int64_t retry_dead() override;
+    std::vector<StoredRecord> stored_records(const std::string& since, const std::string& until,
+                                             const std::string& after_key,
+                                             std::size_t limit) override;
+    std::int64_t add_outbox_rows(const std::string& handler, const std::vector<std::string>& keys,
+                                 std::int64_t now) override;
 
     std::optional<StoredNotification> find_notification(const std::string& key) override;
     std::vector<Receipt> receipts_for(const std::string& key) override;
