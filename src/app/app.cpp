@@ -32,23 +32,6 @@ const CommandEntry commands[] = {
     {"poll", cmd_poll, "poll client: fetch, store, then confirm (JSON REST or XML gateway)"},
 };
 
-// Every exit status a command can give, for the top-level --help; the man page's EXIT STATUS
-// section lists the same (tests/integration/test_docs_complete.sh compares them).
-struct ExitStatusEntry {
-    int status;
-    const char* meaning;
-};
-const ExitStatusEntry exit_statuses[] = {
-    {exit_ok, "done (mail: stored, duplicate or quarantined; the mail is safe)"},
-    {1, "an error that needs a human (config file, corrupt or missing database, paths)"},
-    {exit_usage, "usage: unknown option or bad value (backup: the database is PostgreSQL)"},
-    {exit_data, "not a notification (parse; mail only with --pass-through)"},
-    {exit_no_input, "parse: an input file cannot be read"},
-    {exit_software, "internal error: the network helper is missing or failed to start"},
-    {exit_temp_fail, "temporary failure (database locked, read-only or full): retry later"},
-    {exit_config, "poll: no credentials configured, or a TLS file (--ca-file ...) unreadable"},
-};
-
 void print_usage(std::FILE* out) {
     std::fprintf(out,
                  "usage: autodns-notify COMMAND [OPTIONS] [ARGS]\n\n"
@@ -60,7 +43,7 @@ void print_usage(std::FILE* out) {
                  "\n'autodns-notify COMMAND --help' describes a command and its options;\n"
                  "'autodns-notify --config-keys' lists every key of the config file.\n\n"
                  "Exit status:\n");
-    for (const ExitStatusEntry& e : exit_statuses) {
+    for (const ExitStatusHelp& e : program_exit_statuses()) {
         std::fprintf(out, "  %-3d %s\n", e.status, e.meaning);
     }
 }

@@ -57,12 +57,14 @@ int cmd_backup(const Args& args) {
                    "when stderr is a terminal. To restore, stop the writers and copy the file\n"
                    "back as the database (docs/storage.md, \"Backup\").\n\n"
                    "A PostgreSQL database (--db postgresql://...) is not copied: the command\n"
-                   "prints how to back it up with pg_dump and exits 64.\n\n"
-                   "Exit status: 0 copied and verified; 1 the database is missing or not one,\n"
-                   "DEST exists, DEST's directory is not writable, or the copy failed its\n"
-                   "check; 64 usage, or the database is PostgreSQL; 75 the database stayed\n"
-                   "locked, or the disk is full (retry).",
-                   visible);
+                   "prints how to back it up with pg_dump and exits 64.",
+                   visible,
+                   {{exit_ok, "copied and verified"},
+                    {1,
+                     "the database is missing or not one, DEST exists, DEST's directory is not "
+                     "writable, or the copy failed its check"},
+                    {exit_usage, "usage, or the database is PostgreSQL (use pg_dump)"},
+                    {exit_temp_fail, "the database stayed locked, or the disk is full (retry)"}});
         return exit_ok;
     }
     if (std::string problem = store_location_problem(config.db_path); !problem.empty()) {

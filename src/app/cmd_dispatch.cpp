@@ -144,10 +144,12 @@ int cmd_dispatch(const Args& args) {
             "and how many rows are pending and dead now.\n\n"
             "A handler added later gets only the records stored after it; --replay --handler\n"
             "NAME [--since TIME] [--until TIME] queues the records stored before (by their\n"
-            "first arrival), once each: records it already has a row for are left alone.\n\n"
-            "Exit status: 0 done (failed deliveries are retried later, they are not errors);\n"
-            "1 bad configuration; 64 usage; 75 the database is locked, read-only or full.",
-            visible);
+            "first arrival), once each: records it already has a row for are left alone.",
+            visible,
+            {{exit_ok, "done (failed deliveries are retried later, they are not errors)"},
+             {1, "bad configuration, or a stored record that cannot be read"},
+             {exit_usage, "usage"},
+             {exit_temp_fail, "the database is locked, read-only or full (retry)"}});
         return exit_ok;
     }
     if (vm.count("once") && vm.count("loop"))

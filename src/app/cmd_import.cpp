@@ -51,11 +51,14 @@ int cmd_import(const Args& args) {
                    "'autodns-notify dispatch').\n\n"
                    "Shows progress on a terminal and ends with one summary line: mails,\n"
                    "notifications, new, duplicate, quarantined, skipped (imported before),\n"
-                   "errors (unreadable), seconds.\n\n"
-                   "Exit status: 0 done; 1 some paths or files could not be read (or were not\n"
-                   "mail); 64 usage; "
-                   "75 the database is locked, read-only or full (rerun later).",
-                   visible);
+                   "errors (unreadable), seconds.",
+                   visible,
+                   {{exit_ok, "done"},
+                    {1,
+                     "some paths or files could not be read (or were not mail), or bad "
+                     "configuration"},
+                    {exit_usage, "usage"},
+                    {exit_temp_fail, "the database is locked, read-only or full (rerun later)"}});
         return exit_ok;
     }
     if (!vm.count("path")) throw po::error("no PATH to import");

@@ -129,12 +129,15 @@ int cmd_mail(const Args& args) {
                    "quarantined with the reason. One line on stderr (--log) tells what happened.\n"
                    "After the commit, new records go to the configured handlers for at most\n"
                    "--dispatch-deadline seconds (docs/handlers.md); a failing handler is logged\n"
-                   "and retried by 'autodns-notify dispatch', it never changes the exit status.\n\n"
-                   "Exit status: 0 stored, duplicate or quarantined (the mail is safe);\n"
-                   "65 not a notification, only with --pass-through; 64 usage;\n"
-                   "75 temporary failure: the database is locked, read-only or the disk is\n"
-                   "full; nothing was written and the MDA should retry.",
-                   visible);
+                   "and retried by 'autodns-notify dispatch', it never changes the exit status.",
+                   visible,
+                   {{exit_ok, "stored, duplicate or quarantined (the mail is safe)"},
+                    {exit_usage, "usage (after reading all of standard input)"},
+                    {exit_data, "not a notification, only with --pass-through"},
+                    {exit_temp_fail,
+                     "temporary failure: the database is locked, read-only or the "
+                     "disk is full, or a human is needed (bad configuration, "
+                     "corrupt database); nothing was written and the MDA retries"}});
         return exit_ok;
     }
 

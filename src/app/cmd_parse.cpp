@@ -28,9 +28,13 @@ int cmd_parse(const Args& args) {
                    "payload: push body or poll reply; '-' or none: standard input), finds the\n"
                    "AutoDNS notifications in it and prints one normalized record per line as\n"
                    "JSON. Nothing is stored. An input without a notification gets one line on\n"
-                   "stderr naming it and the reason. Exit status: 0 every input held a\n"
-                   "notification; 65 some did not; 64 usage; 66 an input could not be read.",
-                   visible);
+                   "stderr naming it and the reason.",
+                   visible,
+                   {{exit_ok, "every input held a notification"},
+                    {1, "bad configuration"},
+                    {exit_usage, "usage"},
+                    {exit_data, "some input held no notification"},
+                    {exit_no_input, "an input could not be read"}});
         return exit_ok;
     }
     std::vector<std::string> inputs;

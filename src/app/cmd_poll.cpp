@@ -101,15 +101,19 @@ int run_poll(const Args& args) {
             "confirmed: its raw copy goes to quarantine (once) and the client backs off; the\n"
             "message stays in the AutoDNS queue and comes by mail after 24 hours. See\n"
             "docs/poll.md. SIGTERM or SIGINT: finish the current exchange and exit 0.\n\n"
-            "Exit status: 0 queue empty (--once) or stopped by a signal; 64 usage; 75 gave up\n"
-            "after --max-failures failures in a row, or the database cannot be opened; 78 no\n"
-            "credentials configured, the EPP server refused them (2200/2501), or --ca-file,\n"
-            "--cert-file or --key-file cannot be read (epp).\n\n"
             "EPP (--protocol epp): TLS to --url HOST:PORT, verified with --ca-file; the login's\n"
             "clID is AUTODNS_USER. Each message is stored, then acked; <hello/> keeps the\n"
             "session while waiting (--keepalive); a dropped session or a 2xxx answer starts a\n"
             "new one after the back-off.",
-            visible);
+            visible,
+            {{exit_ok, "queue empty (--once) or stopped by a signal"},
+             {1, "bad configuration"},
+             {exit_usage, "usage"},
+             {exit_temp_fail,
+              "gave up after --max-failures failures in a row, or the database cannot be opened"},
+             {exit_config,
+              "no credentials configured, the EPP server refused them (2200/2501), or "
+              "--ca-file, --cert-file or --key-file cannot be read (epp)"}});
         return exit_ok;
     }
 

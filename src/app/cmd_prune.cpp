@@ -105,10 +105,12 @@ int cmd_prune(const Args& args) {
             "stored as new. Rows go in transactions of at most 10000, so concurrent filters\n"
             "wait only briefly. The report notes when its window starts before what was\n"
             "pruned. docs/storage.md, \"Retention\", says what each policy loses.\n\n"
-            "Prints one line per policy with its cutoff and counts (or --json).\n\n"
-            "Exit status: 0 done (also when nothing was due); 1 the database is missing or\n"
-            "unreadable; 64 usage (a bad or too small age); 75 the database stayed locked.",
-            visible);
+            "Prints one line per policy with its cutoff and counts (or --json).",
+            visible,
+            {{exit_ok, "done (also when nothing was due)"},
+             {1, "the database is missing or unreadable, or bad configuration"},
+             {exit_usage, "usage (a bad or too small age)"},
+             {exit_temp_fail, "the database stayed locked (retry)"}});
         return exit_ok;
     }
     const bool dry_run = vm.count("dry-run") > 0;

@@ -87,10 +87,14 @@ int cmd_report(const Args& args) {
                    "that the push endpoint or the poller is failing), errors by status code\n"
                    "with their objects, jobs still without a final status, quarantined inputs\n"
                    "by reason, and dead-lettered handler work. The database is opened\n"
-                   "read-only. docs/report.md describes every format.\n\n"
-                   "Exit status: 0 written; 1 the database is missing or unreadable, or the\n"
-                   "output cannot be written; 64 usage; 75 the database stayed locked (retry).",
-                   visible);
+                   "read-only. docs/report.md describes every format.",
+                   visible,
+                   {{exit_ok, "written"},
+                    {1,
+                     "the database is missing or unreadable, the output cannot be written, or "
+                     "bad configuration"},
+                    {exit_usage, "usage"},
+                    {exit_temp_fail, "the database stayed locked (retry)"}});
         return exit_ok;
     }
 

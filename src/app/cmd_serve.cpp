@@ -140,10 +140,14 @@ int run_serve(const Args& args) {
             "One line per request on stderr: time, source, method, path, status, body bytes,\n"
             "milliseconds, outcome. Connections closed for a cap or a deadline: one line per\n"
             "source per minute. SIGTERM or SIGINT: stop accepting, answer the requests in\n"
-            "flight, exit 0. See docs/push.md.\n\n"
-            "Exit status: 0 after a signal; 64 usage; 75 the database cannot be opened\n"
-            "(retry); 1 other start-up failures (address in use, unreadable TLS files).",
-            visible);
+            "flight, exit 0. See docs/push.md.",
+            visible,
+            {{exit_ok, "after a signal"},
+             {1,
+              "other start-up failures (address in use, unreadable TLS files, bad "
+              "configuration)"},
+             {exit_usage, "usage"},
+             {exit_temp_fail, "the database cannot be opened (retry)"}});
         return exit_ok;
     }
 

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
+#include <stdexcept>
 
 #include "app/net_commands.hpp"
 #include "core/errors.hpp"
@@ -419,8 +421,50 @@ std::string db_access_note(const std::string& db_path) {
            user_name(st.st_uid) + ":" + group_name(st.st_gid) + " " + mode + ")";
 }
 
-void print_help(const char* usage, const char* description, const po::options_description& d) {
-    std::cout << "usage: " << usage << "\n\n" << description << "\n\n" << d << std::flush;
+const std::vector<ExitStatusHelp>& program_exit_statuses() {
+    static const std::vector<ExitStatusHelp> statuses = {
+        {exit_ok, "done (mail: stored, duplicate or quarantined; the mail is safe)"},
+        {1, "an error that needs a human (config file, corrupt or missing database, paths)"},
+        {exit_usage, "usage: unknown option or bad value (backup: the database is PostgreSQL)"},
+        {exit_data, "not a notification (parse; mail only with --pass-through)"},
+        {exit_no_input, "parse: an input file cannot be read"},
+        {exit_software, "internal error: the network helper is missing or failed to start"},
+        {exit_temp_fail, "temporary failure (database locked, read-only or full): retry later"},
+        {exit_config, "poll: no credentials configured, or a TLS file (--ca-file ...) unreadable"},
+    };
+    return statuses;
+}
+
+void print_help(const char* usage, const char* description, const po::options_description& d,
+                std::initializer_list<ExitStatusHelp> statuses) {
+    std::cout << "usage: " << usage << "\n\n" << description << "\n\n" << d << "\nExit status:\n";
+    for (const ExitStatusHelp& e : statuses) {
+        const auto& known = program_exit_statuses();
+        if (std::none_of(known.begin(), known.end(),
+                         [&](const ExitStatusHelp& k) { return k.status == e.status; })) {
+            throw std::logic_error("exit status " + std::to_string(e.status) +
+                                   " of this command is not in the program's list");
+        }
+        // "  75  meaning", wrapped at 80 columns under the meaning.
+        std::string line = "  " + std::to_string(e.status);
+        line.resize(6, ' ');
+        std::size_t width = line.size();
+        std::istringstream words(e.meaning);
+        for (std::string word; words >> word;) {
+            if (width > 6 && width + 1 + word.size() > 80) {
+                line += "\n      ";
+                width = 6;
+            } else if (width > 6) {
+                line += ' ';
+                ++width;
+            }
+            line += word;
+            width += word.size();
+        }
+        std::cout << line << "\n";
+    }
+    std::cout << "(every status: 'autodns-notify --help'; the man page, EXIT STATUS)\n"
+              << std::flush;
 }
 
 }  // namespace autodns

@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstddef>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -84,7 +85,21 @@ std::string option_or_config(const po::variables_map& vm, const Config& config,
 // write them all. Appended to the message of a failed open.
 std::string db_access_note(const std::string& db_path);
 
-// Prints "usage: autodns-notify COMMAND ..." with the options; used by every --help.
-void print_help(const char* usage, const char* description, const po::options_description& d);
+// One exit status and what it means.
+struct ExitStatusHelp {
+    int status;
+    const char* meaning;
+};
+
+// Every exit status a command can give, for the top-level --help; the man page's EXIT STATUS
+// section and the user guide list the same (tests/integration/test_docs_complete.sh compares
+// them).
+const std::vector<ExitStatusHelp>& program_exit_statuses();
+
+// Prints "usage: autodns-notify COMMAND ...", the description, the options and the command's
+// own exit statuses; used by every --help. Each status must be one of program_exit_statuses()
+// (std::logic_error otherwise: the command's help and the program's list disagree).
+void print_help(const char* usage, const char* description, const po::options_description& d,
+                std::initializer_list<ExitStatusHelp> statuses);
 
 }  // namespace autodns

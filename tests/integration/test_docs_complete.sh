@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The man page is the reference: every option of every command's --help, every key of the
 # config file (autodns-notify --config-keys, from the program's own schema) in its section,
-# and the exit statuses of the program's own list, which the user guide's table repeats.
+# and the exit statuses of the program's own list, which the user guide's table repeats and
+# each command's --help draws from.
 source "$(dirname "$0")/lib.sh"
 MAN=$SRC/docs/autodns-notify.1
 for cmd in parse mail import serve poll dispatch report prune backup; do
@@ -50,6 +51,24 @@ in_guide = sorted(int(x) for x in re.findall(r"^\| (\d+) \|", guide, re.M))
 if in_man != program: bad.append("exit statuses: man page %s, program %s" % (in_man, program))
 if in_guide != program: bad.append("exit statuses: user guide %s, program %s" % (in_guide, program))
 if len(program) < 5: bad.append("exit statuses: only %s found in --help" % program)
+# 4. Each command's own --help lists its exit statuses, all of them from the program's list; a
+#    status the program's list gives to one command ("parse: ...") is in no other command's.
+commands = [p.rsplit(".", 1)[1] for p in glob.glob(os.path.join(tmp, "help.*"))]
+only_for = dict((int(c), w) for c, w in re.findall(r"^\s+(\d+)\s+([a-z]+):", top, re.M)
+                if w in commands)
+for path in sorted(glob.glob(os.path.join(tmp, "help.*"))):
+    cmd = path.rsplit(".", 1)[1]
+    if cmd == "top": continue
+    text = open(path).read()
+    if "\nExit status:\n" not in text:
+        bad.append("%s --help: no 'Exit status:' list" % cmd); continue
+    own = [int(x) for x in re.findall(r"^  (\d+) +\S", text.split("\nExit status:\n", 1)[1], re.M)]
+    for code in own:
+        if code not in program: bad.append("%s --help: exit status %d is not in the program's list" % (cmd, code))
+        if code in only_for and only_for[code] != cmd:
+            bad.append("%s --help: exit status %d is %s's alone" % (cmd, code, only_for[code]))
+    for code in (0, 64):
+        if code not in own: bad.append("%s --help: exit status %d missing" % (cmd, code))
 print("\n".join(bad) if bad else "ok")
 PY
 )
