@@ -20,11 +20,13 @@ dovecot_stop() {
 }
 trap 'dovecot_stop; rm -rf "$T"' EXIT
 
-# dovecot_user NAME UID GID: a passwd-file user (password "secret") with home $T/home/NAME.
+# dovecot_user NAME UID GID: a passwd-file user (password "$(secret -imap)") with home
+# $T/home/NAME.
 dovecot_user() {
   mkdir -p "$T/home/$1"
   chown "$2:$3" "$T/home/$1"
-  echo "$1:{PLAIN}secret:$2:$3::$T/home/$1::" >>"$DV/users"
+  echo "$1:{PLAIN}$(secret -imap):$2:$3::$T/home/$1::" >>"$DV/users"
+  holds_secret "$DV/users"
 }
 
 # dovecot_start PROTOCOLS EXTRA_FILE: EXTRA_FILE is included after the base configuration.

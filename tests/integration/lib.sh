@@ -13,6 +13,41 @@ unset AUTODNS_NOTIFY_DB XDG_STATE_HOME
 T=$(mktemp -d /tmp/autodns-it-XXXXXX)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
+# The script's own output (stdout and stderr, as one stream) is copied to a file that finish()
+# searches for test secrets with everything else: the output of a command a test does not
+# redirect lands there. The script runs again as the child of this one, its output through
+# tee; tee is not the script's child, so a bare `wait` in a test does not wait for it.
+if [ -z "${AUTODNS_TEST_OUTPUT:-}" ]; then
+  rm -rf "$T"
+  AUTODNS_TEST_OUTPUT=$(mktemp /tmp/autodns-it-output-XXXXXX)
+  export AUTODNS_TEST_OUTPUT
+  trap 'rm -f "$AUTODNS_TEST_OUTPUT"' EXIT
+  set +e
+  bash "$0" "$@" 2>&1 | tee "$AUTODNS_TEST_OUTPUT"
+  status=${PIPESTATUS[0]}
+  exit "$status"
+fi
+
+# Test secrets. Every password, token and credential a test hands the program is made by
+# `secret WORDS` and so carries SECRET_MARK; finish() then fails the test when the mark is in
+# any file under $T (logs, captured output, databases, the script's own output) that the test
+# did not name with `holds_secret FILE...` (its config and password files, a stand-in's record
+# of what it was sent). So no log line, error or --help output of the suite shows a secret.
+SECRET_MARK=tEsT''sEcReT  # written in two pieces, so that this file does not hold the mark
+secret() { printf '%s%s' "$SECRET_MARK" "$1"; }  # secret SUFFIX: a test secret
+SECRET_HOLDERS=()
+holds_secret() { local f; for f; do SECRET_HOLDERS+=("$(realpath -m "$f")"); done; }
+secret_scan() {  # fails once per file under $T that shows a secret without holding it
+  local file holder allowed
+  sleep 0.2  # let the tee processes above write what they were given
+  while IFS= read -r -d '' file; do
+    allowed=0
+    for holder in "${SECRET_HOLDERS[@]}"; do [ "$(realpath -m "$file")" = "$holder" ] && allowed=1; done
+    [ "$allowed" = 1 ] && continue
+    [ "$file" = "$AUTODNS_TEST_OUTPUT" ] && [ "$failures" -gt 0 ] && continue  # a failure message quoting one
+    fail "a test secret is in ${file#"$T"/}: $(grep -a -o -m1 ".\{0,60\}$SECRET_MARK" "$file" | head -1 | tr -c '[:print:]' '?')"
+  done < <(grep -r -l -Z -a -F -- "$SECRET_MARK" "$T" "$AUTODNS_TEST_OUTPUT" 2>/dev/null || true)
+}
 failures=0
 checks=0
 
@@ -26,10 +61,6 @@ expect_contains() {  # expect_contains WHAT HAYSTACK NEEDLE
 }
 sql() {  # sql DB QUERY: rows as "a|b|c", NULL as empty, blobs as their bytes
   sqlite3 -batch -cmd ".timeout 30000" "$1" "$2"
-}
-finish() {
-  echo "$checks passed, $failures failed"
-  [ "$failures" -eq 0 ]
 }
 
 # make_mail ID [DOMAIN] [FROM]: an AutoDNS JSON-format notification mail (push body shape)
@@ -93,6 +124,7 @@ skip_block() {
 }
 # finish, as above, with the skips: 1 on a failure, else 77 when a block was skipped, else 0.
 finish() {
+  secret_scan
   echo "$checks passed, $failures failed, $skipped blocks skipped"
   [ "$failures" -eq 0 ] || return 1
   [ "$skipped" -eq 0 ] || exit 77

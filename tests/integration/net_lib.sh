@@ -47,7 +47,7 @@ start_standin() {
   : >"$STANDIN_LOG"
   rm -f "$T/$name.port"
   python3 "$SRC/tests/integration/autodns_standin.py" --port-file "$T/$name.port" \
-    --log "$STANDIN_LOG" "$@" &
+    --log "$STANDIN_LOG" --password "${AUTODNS_PASSWORD:-secret}" "$@" &
   STANDIN_PID=$!
   for _ in $(seq 300); do
     [ -s "$T/$name.port" ] && break

@@ -334,11 +334,11 @@ rc=0; "$BIN" backup --db "$S" "$T/a" "$T/b" >/dev/null 2>&1 || rc=$?
 expect_eq "two DESTs: exit status" "$rc" 64
 
 # PostgreSQL: no copy, the way to do it, exit 64; no server is contacted, no password shown.
-rc=0; err=$("$BIN" backup --db 'postgresql://notify:s3cret@127.0.0.1:1/notify' "$T/pg.dump" 2>&1) || rc=$?
+rc=0; err=$("$BIN" backup --db "postgresql://notify:$(secret)@127.0.0.1:1/notify" "$T/pg.dump" 2>&1) || rc=$?
 expect_eq "PostgreSQL: exit status" "$rc" 64
 expect_contains "PostgreSQL: pg_dump" "$err" "pg_dump -Fc"
 expect_contains "PostgreSQL: pg_restore" "$err" "pg_restore"
 expect_contains "PostgreSQL: location shown" "$err" "postgresql://notify:***@127.0.0.1:1/notify"
-expect_eq "PostgreSQL: password not shown" "$(grep -c s3cret <<<"$err" || true)" 0
+expect_eq "PostgreSQL: password not shown" "$(grep -c -F "$SECRET_MARK" <<<"$err" || true)" 0
 expect_eq "PostgreSQL: nothing written" "$(ls "$T" | grep -c '^pg\.dump' || true)" 0
 finish

@@ -25,7 +25,7 @@ expect_eq "push records delivered once each" "$(lines)" 2
 expect_eq "push outbox done" "$(sql "$DB" "SELECT count(*) FROM outbox WHERE state='done'")" 2
 
 # Poll: a JSON queue of two messages; delivered after the confirm.
-export AUTODNS_USER=user AUTODNS_PASSWORD=secret AUTODNS_CONTEXT=4
+export AUTODNS_USER=user AUTODNS_PASSWORD="$(secret -channels)" AUTODNS_CONTEXT=4
 start_standin json --protocol json --db "$DB" "$P/001-domaincreate-poll.json" "$P/003-autoupdate_deferred_error-poll.json"
 rc=0
 "$BIN" poll --db "$DB" --config "$T/config.ini" --url "$STANDIN_URL_JSON" --once --timeout 2 \

@@ -45,13 +45,14 @@ allow-from = autodns.example
 max-nesting = 64
 [serve]
 listen = 127.0.0.1:0
-path-token = abc
+path-token = $(secret -abc)
 [poll]
 protocol = json
 user = u
 [dispatch]
 interval = 30
 INI
+holds_secret "$T/good.ini"
 rc=0; "$BIN" parse --config "$T/good.ini" "$SAMPLE" >/dev/null 2>"$T/good.err" || rc=$?
 expect_eq "known keys accepted ($(head -c 300 "$T/good.err"))" "$rc" 0
 # The shipped example config, and the same with every commented-out key switched on.
@@ -104,18 +105,19 @@ expect_contains "second serve says address in use" "$err" "address in use"
 stop_serve
 
 # --- a wrong push token is not written to the log; the right one neither.
-printf '[serve]\npath-token = Right-Token-4711\nport-file = %s\n' "$T/cfgport" >"$T/token.ini"
+printf '[serve]\npath-token = %s\nport-file = %s\n' "$(secret -Right-Token-4711)" "$T/cfgport" >"$T/token.ini"
+holds_secret "$T/token.ini"
 LOG=$T/serve2.log
 "$BIN" serve --config "$T/token.ini" --listen 127.0.0.1:0 --db "$DB" 2>>"$LOG" &
 SERVE_PID=$!
 for _ in $(seq 200); do [ -s "$T/cfgport" ] && break; sleep 0.1; done
 expect_eq "[serve] port-file written" "$([ -s "$T/cfgport" ] && echo yes)" yes
 PORT=$(cat "$T/cfgport" 2>/dev/null || echo 0)
-out=$(post "http://127.0.0.1:$PORT/autodns/push/Right-Token-4712" "$SRC/samples/payloads/003-autoupdate_dns_error-push.json")
+out=$(post "http://127.0.0.1:$PORT/autodns/push/$(secret -Right-Token-4712)" "$SRC/samples/payloads/003-autoupdate_dns_error-push.json")
 expect_eq "wrong token: 404" "${out%% *}" 404
-out=$(post "http://127.0.0.1:$PORT/autodns/push/Right-Token-4711" "$SRC/samples/payloads/003-autoupdate_dns_error-push.json")
+out=$(post "http://127.0.0.1:$PORT/autodns/push/$(secret -Right-Token-4711)" "$SRC/samples/payloads/003-autoupdate_dns_error-push.json")
 expect_eq "right token: 200" "${out%% *}" 200
 stop_serve
-expect_eq "no token in the log" "$(grep -c 'Right-Token' "$LOG" || true)" 0
+expect_eq "no token in the log" "$(grep -c -F "$SECRET_MARK" "$LOG" || true)" 0
 expect_contains "the wrong guess is logged redacted" "$(cat "$LOG")" "/autodns/push/<wrong token> 404"
 finish

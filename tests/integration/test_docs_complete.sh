@@ -5,6 +5,14 @@
 # each command's --help draws from.
 source "$(dirname "$0")/lib.sh"
 MAN=$SRC/docs/autodns-notify.1
+# Every secret the program can be given, set: no --help may show one (finish() searches the
+# help texts written below).
+export AUTODNS_PASSWORD=$(secret -poll) AUTODNS_PUSH_PASSWORD=$(secret -push)
+export AUTODNS_PUSH_TOKEN=$(secret -token)
+printf '[poll]\npassword = %s\n[serve]\npath-token = %s\n' "$(secret -cfg-poll)" "$(secret -cfg-token)" \
+  >"$T/secrets.ini"
+holds_secret "$T/secrets.ini"
+export AUTODNS_NOTIFY_CONFIG=$T/secrets.ini
 for cmd in parse mail import serve poll dispatch report prune backup; do
   "$BIN" "$cmd" --help >"$T/help.$cmd" 2>&1 || fail "$cmd --help exit status"
 done

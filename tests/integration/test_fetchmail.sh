@@ -52,10 +52,11 @@ DB=$T/db/notify.sqlite
 printf 'db = %s\n' "$DB" >"$T/config.ini"
 # The shipped rcfile with the server, user, password, CA and paths changed.
 sed -e "s|imap.example-hosting.de|localhost|" -e "s|port 993|port $PORT|" \
-  -e "s|\"autodns-notifications@example-hosting.de\" password \"change-me\"|\"$U\" password \"secret\"|" \
+  -e "s|\"autodns-notifications@example-hosting.de\" password \"change-me\"|\"$U\" password \"$(secret -imap)\"|" \
   -e "s|ssl sslcertck|ssl sslcertck sslcertfile \"$TLS/ca.crt\"|" \
   -e "s|/usr/local/bin/autodns-notify|$BIN|" -e "s|/etc/autodns-notify/config.ini|$T/config.ini|" \
   "$SRC/examples/mda/fetchmailrc" >"$T/fetchmailrc"
+holds_secret "$T/fetchmailrc"
 # fetchmail and the filter run as an ordinary user (nobody), who owns the database.
 mkdir -p "$T/fm" "$T/db"
 chown nobody:nogroup "$T/fm" "$T/db" "$T/fetchmailrc"

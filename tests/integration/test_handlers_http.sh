@@ -23,11 +23,13 @@ db = $DB
 [handler.ops-api]
 kind = http
 url = $RECEIVER_URL/hooks/autodns
-header = Authorization: Bearer test-token
+header = Authorization: Bearer $(secret -token)
 timeout = 5
 backoff = 1
 max-attempts = 5
 INI
+# The receiver records the headers it got, the token with them.
+holds_secret "$T/flaky.ini" "$RECEIVER_LOG"
 make_mail 6001 >"$T/m1.eml"
 status=0
 "$BIN" mail --config "$T/flaky.ini" <"$T/m1.eml" 2>"$T/err1" || status=$?
@@ -45,7 +47,7 @@ expect_eq "Idempotency-Key each time" \
   "$(receiver_count "$RECEIVER_LOG" 'r["idempotency_key"] == "id:6001" == r["key"]')" 3
 expect_eq "Content-Type" "$(receiver_count "$RECEIVER_LOG" 'r["content_type"] == "application/json"')" 3
 expect_eq "path" "$(receiver_count "$RECEIVER_LOG" 'r["path"] == "/hooks/autodns"')" 3
-expect_eq "extra header" "$(receiver_count "$RECEIVER_LOG" 'r["authorization"] == "Bearer test-token"')" 3
+expect_eq "extra header" "$(receiver_count "$RECEIVER_LOG" 'r["authorization"] == "Bearer '"$(secret -token)"'"')" 3
 
 # --- a receiver slower than the mail deadline: mail exits 0 and leaves the row to dispatch.
 start_receiver slow 0 3

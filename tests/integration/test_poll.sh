@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/net_lib.sh"
 P=$SRC/samples/payloads
-export AUTODNS_USER=user AUTODNS_PASSWORD='secret' AUTODNS_CONTEXT=4
+export AUTODNS_USER=user AUTODNS_PASSWORD="$(secret -poll)" AUTODNS_CONTEXT=4
 FAST=(--once --timeout 1 --retry-min 0.05 --retry-max 0.2)
 JSON_QUEUE=("$P/001-domaincreate-poll.json" "$P/003-autoupdate_dns_success-poll.json" "$P/003-autoupdate_deferred_error-poll.json")
 JSON_IDS="1819917 1005491836 1005373399"
@@ -26,7 +26,7 @@ expect_eq "json receipts by poll" "$(sql "$DB" "SELECT count(*) FROM receipts WH
 expect_contains "json locator" "$(sql "$DB" "SELECT locator FROM receipts WHERE key='id:1819917'")" "$STANDIN_URL_JSON/poll#1819917"
 expect_contains "json log" "$(cat "$T/poll.log")" "confirmed 1819917"
 expect_contains "json summary" "$(cat "$T/poll.log")" "3 stored, 0 duplicate, 3 confirmed, 0 quarantined"
-if grep -q secret "$T/poll.log"; then fail "password in the log"; else ok; fi
+if grep -q -F "$SECRET_MARK" "$T/poll.log"; then fail "password in the log"; else ok; fi
 stop_standin
 
 # The same notification later by mail (the 24 h fallback): one notification, two receipts.
@@ -83,15 +83,15 @@ stop_standin
 
 # --- Wrong credentials: 401, logged without the password, exit 75 after the retries.
 DB=$T/auth.sqlite
-start_standin auth --protocol json --db "$DB" --password other "${JSON_QUEUE[@]}"
+start_standin auth --protocol json --db "$DB" --password "$(secret -other)" "${JSON_QUEUE[@]}"
 rc=0; "$BIN" poll --db "$DB" --url "$STANDIN_URL_JSON" "${FAST[@]}" --max-failures 2 2>"$T/poll.log" || rc=$?
 expect_eq "auth: exit" "$rc" 75
 expect_contains "auth: logged" "$(cat "$T/poll.log")" "HTTP 401, E0011"
-if grep -q -e secret -e other "$T/poll.log"; then fail "a password in the log"; else ok; fi
+if grep -q -F "$SECRET_MARK" "$T/poll.log"; then fail "a password in the log"; else ok; fi
 stop_standin
 
 # --- Usage: no credentials on the command line, none configured, EPP.
-rc=0; "$BIN" poll --db "$DB" --password x 2>/dev/null || rc=$?
+rc=0; "$BIN" poll --db "$DB" --password "$(secret -x)" 2>/dev/null || rc=$?
 expect_eq "no --password option" "$rc" 64
 rc=0; env -u AUTODNS_USER -u AUTODNS_PASSWORD AUTODNS_NOTIFY_CONFIG=/dev/null "$BIN" poll --db "$DB" --once 2>"$T/err" || rc=$?
 expect_eq "no credentials" "$rc" 78
@@ -99,7 +99,7 @@ expect_contains "no credentials message" "$(cat "$T/err")" "AUTODNS_PASSWORD"
 # A TLS file that cannot be read: said at start, before any connection (no server here).
 for opt in ca-file cert-file key-file; do
   rc=0
-  AUTODNS_USER=u AUTODNS_PASSWORD=p "$BIN" poll --db "$DB" --once --url https://127.0.0.1:9/ \
+  AUTODNS_USER=u AUTODNS_PASSWORD="$(secret -p)" "$BIN" poll --db "$DB" --once --url https://127.0.0.1:9/ \
     "--$opt" "$T/missing.pem" 2>"$T/err" || rc=$?
   expect_eq "--$opt missing" "$rc" 78
   expect_contains "--$opt missing: message" "$(cat "$T/err")" "--$opt $T/missing.pem: cannot read: No such file"
@@ -110,16 +110,17 @@ expect_contains "epp without --url: message" "$(cat "$T/err")" "needs --url HOST
 
 # --- Credentials from the config file; daemon mode drains the queue and stops on SIGTERM.
 DB=$T/daemon.sqlite
-start_standin daemon --protocol xml --db "$DB" --user cfguser --password 'cfg&pass' --context 7 "${XML_QUEUE[@]}"
+start_standin daemon --protocol xml --db "$DB" --user cfguser --password "$(secret '-cfg&pass')" --context 7 "${XML_QUEUE[@]}"
 cat >"$T/config.ini" <<INI
 [poll]
 protocol = xml
 url = $STANDIN_URL_XML
 user = cfguser
-password = cfg&pass
+password = $(secret '-cfg&pass')
 context = 7
 interval = 0.2
 INI
+holds_secret "$T/config.ini"
 env -u AUTODNS_USER -u AUTODNS_PASSWORD -u AUTODNS_CONTEXT "$BIN" poll --config "$T/config.ini" --db "$DB" 2>"$T/poll.log" &
 poll_pid=$!
 for _ in $(seq 300); do

@@ -6,7 +6,7 @@
 # and a message polled by EPP and later mailed in EPP format.
 source "$(dirname "$0")/lib.sh"
 P=$SRC/samples/payloads
-export AUTODNS_NOTIFY_CONFIG=/dev/null AUTODNS_USER=user AUTODNS_PASSWORD='s3cr3t-pw' AUTODNS_CONTEXT=4
+export AUTODNS_NOTIFY_CONFIG=/dev/null AUTODNS_USER=user AUTODNS_PASSWORD="$(secret -pw)" AUTODNS_CONTEXT=4
 FAST=(--once --timeout 2 --retry-min 0.05 --retry-max 0.2)
 QUEUE=("$P/001-epp-poll-reply.xml" "$P/eppdoc-transfer_ack-poll.xml" "$P/eppdoc-transfer_start-undeclared-prefix-poll.xml")
 IDS="880369 880178 900467"
@@ -54,7 +54,7 @@ start_standin() {
   : >"$STANDIN_LOG"
   rm -f "$T/$name.port"
   python3 "$SRC/tests/integration/epp_standin.py" --cert "$T/server.pem" --key "$T/server.key" \
-    --user user --password 's3cr3t-pw' --port-file "$T/$name.port" --log "$STANDIN_LOG" "$@" &
+    --user user --password "$(secret -pw)" --port-file "$T/$name.port" --log "$STANDIN_LOG" "$@" &
   STANDIN_PID=$!
   for _ in $(seq 300); do
     [ -s "$T/$name.port" ] && break
@@ -88,7 +88,7 @@ expect_contains "epp locator" "$(sql "$DB" "SELECT locator FROM receipts WHERE k
 expect_eq "epp session" "$(awk '{print $1}' "$STANDIN_LOG" | sort -u | tr '\n' ' ')" "ACK CONNECT LOGIN LOGOUT POLL "
 expect_contains "epp log" "$(cat "$T/poll.log")" "acked 880369"
 expect_contains "epp summary" "$(cat "$T/poll.log")" "3 stored, 0 duplicate, 3 confirmed, 0 quarantined"
-if grep -q 's3cr3t-pw' "$T/poll.log"; then fail "password in the log"; else ok; fi
+if grep -q -F "$SECRET_MARK" "$T/poll.log"; then fail "password in the log"; else ok; fi
 stop_standin
 
 # The same message later by mail, in the EPP format of a poll user: one notification, two
@@ -145,12 +145,12 @@ stop_standin
 # --- Wrong password: a clear error, exit 78, no retry, the password not echoed.
 DB=$T/pw.sqlite
 start_standin pw --db "$DB" "${QUEUE[@]}"
-rc=0; AUTODNS_PASSWORD=wrong-pw poll --db "$DB" "${FAST[@]}" 2>"$T/poll.log" || rc=$?
+rc=0; AUTODNS_PASSWORD="$(secret -wrong-pw)" poll --db "$DB" "${FAST[@]}" 2>"$T/poll.log" || rc=$?
 expect_eq "wrong password: exit" "$rc" 78
 expect_contains "wrong password: message" "$(cat "$T/poll.log")" "EPP login as user at epp://localhost"
 expect_contains "wrong password: code" "$(cat "$T/poll.log")" "refused: 2200"
 expect_eq "wrong password: one attempt" "$(grep -c '^LOGIN' "$STANDIN_LOG")" 1
-if grep -q 'wrong-pw' "$T/poll.log"; then fail "wrong password in the log"; else ok; fi
+if grep -q -F "$SECRET_MARK" "$T/poll.log"; then fail "wrong password in the log"; else ok; fi
 stop_standin
 
 # --- A server certificate the CA file does not vouch for: refused, nothing polled.

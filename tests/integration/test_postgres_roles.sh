@@ -9,15 +9,18 @@ pg_start
 export AUTODNS_NOTIFY_CONFIG=/dev/null
 printf 'local all postgres trust\nlocal all all scram-sha-256\n' >"$PG_DIR/data/pg_hba.conf"
 as_postgres "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" reload >/dev/null
-pg_sql "CREATE ROLE autodns_owner LOGIN PASSWORD 'own-pw';
-CREATE ROLE autodns_writer LOGIN PASSWORD 'write-pw';
-CREATE ROLE autodns_reader LOGIN PASSWORD 'read-pw';
+OWN_PW=$(secret -own-pw) WRITE_PW=$(secret -write-pw) READ_PW=$(secret -read-pw)
+pg_sql "CREATE ROLE autodns_owner LOGIN PASSWORD '$OWN_PW';
+CREATE ROLE autodns_writer LOGIN PASSWORD '$WRITE_PW';
+CREATE ROLE autodns_reader LOGIN PASSWORD '$READ_PW';
 CREATE SCHEMA autodns AUTHORIZATION autodns_owner;
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 ALTER ROLE autodns_owner SET search_path = autodns;
 ALTER ROLE autodns_writer SET search_path = autodns;
 ALTER ROLE autodns_reader SET search_path = autodns;" >/dev/null
-printf '*:*:autodns:autodns_owner:own-pw\n*:*:autodns:autodns_writer:write-pw\n*:*:autodns:autodns_reader:read-pw\n' >"$T/pgpass"
+printf '*:*:autodns:autodns_owner:%s\n*:*:autodns:autodns_writer:%s\n*:*:autodns:autodns_reader:%s\n' \
+  "$OWN_PW" "$WRITE_PW" "$READ_PW" >"$T/pgpass"
+holds_secret "$T/pgpass"
 chmod 600 "$T/pgpass"
 export PGPASSFILE=$T/pgpass
 uri() { echo "postgresql://$1@/autodns?host=$PG_DIR"; }
@@ -59,22 +62,22 @@ expect_contains "and says why" "$(cat "$T/ro.log")" "permission denied"
 
 # A wrong password (given in the URI, against the advice): one line, not temporary, not shown.
 rc=0
-"$BIN" report --db "postgresql://autodns_reader:WrongPw99@/autodns?host=$PG_DIR" --since 2000-01-01 2>"$T/bad.log" || rc=$?
+"$BIN" report --db "postgresql://autodns_reader:$(secret -WrongPw99)@/autodns?host=$PG_DIR" --since 2000-01-01 2>"$T/bad.log" || rc=$?
 expect_eq "wrong password: not temporary" "$rc" 1
 expect_eq "one line" "$(wc -l <"$T/bad.log" | tr -d ' ')" 1
 expect_contains "says what" "$(cat "$T/bad.log")" "authentication failed"
-if grep -q WrongPw99 "$T/bad.log"; then fail "the password was printed: $(cat "$T/bad.log")"; else ok; fi
-if grep -q -- "-pw" "$T"/*.log; then fail "a password from the pgpass file was printed"; else ok; fi
+if grep -q -F "$SECRET_MARK" "$T/bad.log"; then fail "the password was printed: $(cat "$T/bad.log")"; else ok; fi
+if grep -q -F "$SECRET_MARK" "$T"/*.log; then fail "a password from the pgpass file was printed"; else ok; fi
 
 # A password given on the command line anyway is not left in the process title (ps).
 "$BIN" dispatch --loop --interval 1 --config "$T/config.ini" \
-  --db "postgresql://autodns_writer:write-pw@/autodns?host=$PG_DIR" 2>"$T/loop.log" &
+  --db "postgresql://autodns_writer:$WRITE_PW@/autodns?host=$PG_DIR" 2>"$T/loop.log" &
 loop=$!
 sleep 2
 title=$(tr '\0' ' ' <"/proc/$loop/cmdline")
 kill -TERM "$loop"
 wait "$loop" || true
 expect_contains "the dispatcher ran" "$title" "dispatch --loop"
-expect_contains "its URI is shown with the password hidden" "$title" "autodns_writer:********@"
-if [[ "$title" == *write-pw* ]]; then fail "the password is in the process title: $title"; else ok; fi
+if [[ "$title" =~ autodns_writer:\*+@ ]]; then ok; else fail "the URI is not shown with the password hidden: $title"; fi
+if [[ "$title" == *"$SECRET_MARK"* ]]; then fail "the password is in the process title: $title"; else ok; fi
 finish

@@ -124,7 +124,7 @@ fi
 
 # poll (JSON and XML): a sync of the WAL between each fetch and its confirm. The shim logs into
 # the stand-in's own log, so the order of syncs and confirms is the order of that one file.
-export AUTODNS_USER=user AUTODNS_PASSWORD=secret AUTODNS_CONTEXT=4
+export AUTODNS_USER=user AUTODNS_PASSWORD="$(secret -promises)" AUTODNS_CONTEXT=4
 FAST=(--once --timeout 2 --retry-min 0.05 --retry-max 0.2)
 JSON_QUEUE=("$P/001-domaincreate-poll.json" "$P/003-autoupdate_dns_success-poll.json" "$P/003-autoupdate_deferred_error-poll.json")
 XML_QUEUE=("$P/001-domaincreate-poll.xml" "$P/003-autoupdate_dns_success-poll.xml" "$P/003-autoupdate_dns_error-poll.xml")

@@ -80,18 +80,18 @@ stop_serve
 expect_eq "stop" "$STOP_RC" 0
 
 # Basic auth (password from the environment) and a secret path token.
-AUTODNS_PUSH_PASSWORD='s3cret pass' AUTODNS_PUSH_TOKEN=Tok-4711 start_serve "$LOG" --db "$DB" --auth-user autodns
-URL=http://127.0.0.1:$PORT/autodns/push/Tok-4711
+AUTODNS_PUSH_PASSWORD="$(secret ' pass')" AUTODNS_PUSH_TOKEN="$(secret -Tok-4711)" start_serve "$LOG" --db "$DB" --auth-user autodns
+URL=http://127.0.0.1:$PORT/autodns/push/$(secret -Tok-4711)
 f=$P/003-autoupdate_deferred_error-push.json
 expect_eq "no credentials" "$(post "$URL" "$f" | cut -c1-3)" 401
-expect_eq "wrong password" "$(post "$URL" "$f" -u 'autodns:s3cret' | cut -c1-3)" 401
-expect_eq "wrong user" "$(post "$URL" "$f" -u 'other:s3cret pass' | cut -c1-3)" 401
-expect_eq "credentials" "$(post "$URL" "$f" -u 'autodns:s3cret pass')" "200 duplicate"
-expect_eq "path without token" "$(post "http://127.0.0.1:$PORT/autodns/push" "$f" -u 'autodns:s3cret pass' | cut -c1-3)" 404
-expect_eq "wrong token" "$(post "http://127.0.0.1:$PORT/autodns/push/Tok-4712" "$f" -u 'autodns:s3cret pass' | cut -c1-3)" 404
+expect_eq "wrong password" "$(post "$URL" "$f" -u "autodns:$(secret)" | cut -c1-3)" 401
+expect_eq "wrong user" "$(post "$URL" "$f" -u "other:$(secret ' pass')" | cut -c1-3)" 401
+expect_eq "credentials" "$(post "$URL" "$f" -u "autodns:$(secret ' pass')")" "200 duplicate"
+expect_eq "path without token" "$(post "http://127.0.0.1:$PORT/autodns/push" "$f" -u "autodns:$(secret ' pass')" | cut -c1-3)" 404
+expect_eq "wrong token" "$(post "http://127.0.0.1:$PORT/autodns/push/$(secret -Tok-4712)" "$f" -u "autodns:$(secret ' pass')" | cut -c1-3)" 404
 stop_serve
 expect_eq "stop" "$STOP_RC" 0
-if grep -q -e 'Tok-4711' -e 's3cret' "$LOG"; then fail "a secret appears in the log"; else ok; fi
+if grep -q -F "$SECRET_MARK" "$LOG"; then fail "a secret appears in the log"; else ok; fi
 
 # Password on the command line is not an option; a user without a password is refused.
 rc=0; "$BIN" serve --db "$DB" --auth-user x 2>"$T/err" || rc=$?
