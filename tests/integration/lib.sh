@@ -51,7 +51,13 @@ secret_scan() {  # fails once per file under $T that shows a secret without hold
 failures=0
 checks=0
 
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+# AUTODNS_TEST_FAIL_FAST=1 (the mutation run, which only asks whether a test fails) ends the
+# test at its first failed check.
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+  if [ "${AUTODNS_TEST_FAIL_FAST:-0}" = 1 ]; then exit 1; fi
+}
 ok() { checks=$((checks + 1)); }
 expect_eq() {  # expect_eq WHAT GOT WANT
   if [ "$2" == "$3" ]; then ok; else fail "$1: got '$2', want '$3'"; fi

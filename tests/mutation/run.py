@@ -114,11 +114,17 @@ def build(build_dir, targets, jobs, log):
     return run(args, log, env=build_env())
 
 
-def ctest(build_dir, regex, env_extra, jobs, log):
+def ctest(build_dir, regex, env_extra, jobs, log, fail_fast=False):
+    """Runs the tests matching regex. With fail_fast (a mutant: only whether a test fails
+    matters) ctest stops at the first failing test and each test script at its first failed
+    check (AUTODNS_TEST_FAIL_FAST, tests/integration/lib.sh)."""
     env = dict(os.environ)
     env.update(env_extra)
     args = ["ctest", "--test-dir", build_dir, "-R", regex, "-j", str(jobs),
             "--output-on-failure", "--timeout", "300"]
+    if fail_fast:
+        env["AUTODNS_TEST_FAIL_FAST"] = "1"
+        args.append("--stop-on-failure")
     return run(args, log, env=env, timeout=900)
 
 
@@ -193,7 +199,7 @@ def main():
                 f.write(original.replace(m["find"], m["replace"], 1))
             if build(build_dir, m["targets"], opts.jobs, log) != 0:
                 verdict, detail = "ERROR", "does not compile (see %s)" % log
-            elif ctest(build_dir, m["tests"], m.get("env", {}), opts.jobs, log) != 0:
+            elif ctest(build_dir, m["tests"], m.get("env", {}), opts.jobs, log, fail_fast=True) != 0:
                 verdict, detail = "caught", "by " + m["tests"]
             else:
                 verdict, detail = "SURVIVED", "no test of %s failed (see %s)" % (m["tests"], log)
