@@ -164,7 +164,16 @@ std::string check_policy(const MailHeaders& headers, const MailPolicy& policy) {
                 break;
             }
         }
-        if (!allowed) return "untrusted: From domain " + domain + " is not allowed";
+        if (!allowed) {
+            // The list, so that the reason alone says what to change (the bundled samples come
+            // from autodns.example, which a production list rightly does not hold).
+            std::string list;
+            for (const std::string& candidate : policy.allowed_from_domains) {
+                list += (list.empty() ? "" : ", ") + candidate;
+            }
+            return "untrusted: From domain " + domain + " is not allowed (allow-from: " + list +
+                   ")";
+        }
     }
     if (!policy.required_authserv_id.empty()) {
         if (!auth_results_pass(headers.authentication_results, policy.required_authserv_id,

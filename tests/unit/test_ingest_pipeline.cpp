@@ -224,13 +224,14 @@ TEST_CASE(
     // The outer sender (the forwarder) is not allowed.
     Analysis a = analyze_mail(fwd, autodns_only, MimeLimits{});
     CHECK(a.verdict == Verdict::untrusted);
-    CHECK(a.reason == "untrusted: From domain example-hosting.de is not allowed");
+    CHECK(a.reason ==
+          "untrusted: From domain example-hosting.de is not allowed (allow-from: autodns.example)");
     // The forwarder is allowed, but the embedded message's sender is not.
     a = analyze_mail(fwd, hosting_only, MimeLimits{});
     CHECK(a.verdict == Verdict::untrusted);
     CHECK(a.reason ==
           "untrusted: the message embedded as part 2: From domain autodns.example "
-          "is not allowed");
+          "is not allowed (allow-from: example-hosting.de)");
     CHECK(a.notifications.empty());
 
     // Three levels: every message between the mail and the notification is checked.
