@@ -4,6 +4,7 @@
 
 #include "app/app.hpp"
 #include "core/errors.hpp"
+#include "util/log.hpp"
 
 int main(int argc, char** argv) {
     // A file-size limit (ulimit -f) or a closed pipe must become an error we report and map
@@ -13,9 +14,9 @@ int main(int argc, char** argv) {
     try {
         return autodns::run_app(argc, argv);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "autodns-notify: internal error: %s\n", e.what());
+        autodns::util::log_linef("", "internal error: %s", e.what());
     } catch (...) {
-        std::fprintf(stderr, "autodns-notify: internal error\n");
+        autodns::util::log_line("", "internal error");
     }
     return autodns::exit_software;
 }

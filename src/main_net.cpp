@@ -11,6 +11,7 @@
 #include "app/net_commands.hpp"
 #include "core/errors.hpp"
 #include "store/postgres/postgres_store.hpp"
+#include "util/log.hpp"
 
 int main(int argc, char** argv) {
     std::signal(SIGXFSZ, SIG_IGN);
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
             try {
                 return autodns::run_app(argc, argv);
             } catch (const std::exception& e) {
-                std::fprintf(stderr, "autodns-notify: internal error: %s\n", e.what());
+                autodns::util::log_linef("", "internal error: %s", e.what());
                 return autodns::exit_software;
             }
         }
@@ -43,9 +44,9 @@ int main(int argc, char** argv) {
                                                    : autodns::run_poll(args);
         });
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "autodns-notify %s: internal error: %s\n", name, e.what());
+        autodns::util::log_linef(name, "internal error: %s", e.what());
     } catch (...) {
-        std::fprintf(stderr, "autodns-notify %s: internal error\n", name);
+        autodns::util::log_line(name, "internal error");
     }
     return autodns::exit_software;
 }

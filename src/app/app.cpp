@@ -10,6 +10,7 @@
 #include "app/config.hpp"
 #include "core/errors.hpp"
 #include "store/store.hpp"
+#include "util/log.hpp"
 
 namespace autodns {
 namespace {
@@ -73,12 +74,10 @@ int run_command(const char* name, const std::function<int()>& command) {
     try {
         return command();
     } catch (const boost::program_options::error& e) {
-        std::fprintf(stderr, "autodns-notify %s: %s (see 'autodns-notify %s --help')\n", name,
-                     e.what(), name);
+        util::log_linef(name, "%s (see 'autodns-notify %s --help')", e.what(), name);
         return exit_usage;
     } catch (const FatalError& e) {
-        std::fprintf(stderr, "autodns-notify %s: %s%s\n", name, e.what(),
-                     e.temporary() ? " (temporary; retry later)" : "");
+        util::log_linef(name, "%s%s", e.what(), e.temporary() ? " (temporary; retry later)" : "");
         return e.temporary() ? exit_temp_fail : 1;
     }
 }
@@ -107,8 +106,7 @@ int run_app(int argc, char** argv) {
         hide_passwords_in_argv(argc, argv);
         return run_command(c.name, [&] { return c.run(args); });
     }
-    std::fprintf(stderr, "autodns-notify: unknown command '%s' (see 'autodns-notify --help')\n",
-                 name.c_str());
+    util::log_linef("", "unknown command '%s' (see 'autodns-notify --help')", name.c_str());
     return exit_usage;
 }
 

@@ -9,6 +9,7 @@
 #include "core/errors.hpp"
 #include "store/store.hpp"
 #include "util/json.hpp"
+#include "util/log.hpp"
 #include "util/progress.hpp"
 
 namespace autodns {
@@ -17,15 +18,16 @@ namespace {
 // Why this command does not copy a PostgreSQL database, and what to run instead.
 void print_postgres_advice(const std::string& location) {
     const std::string uri = redacted_location(location);
-    std::fprintf(stderr,
-                 "autodns-notify backup: the database %s is PostgreSQL; this command copies\n"
-                 "SQLite databases only. Back up PostgreSQL with its own tools:\n"
-                 "  pg_dump -Fc -f notify-$(date -u +%%Y%%m%%dT%%H%%M%%SZ).dump '%s'\n"
-                 "    (a consistent snapshot while the writers go on; restore into an empty\n"
-                 "    database with: pg_restore --no-owner -d 'postgresql://.../NEWDB' FILE)\n"
-                 "  or pg_basebackup and WAL archiving for point-in-time recovery of the whole\n"
-                 "  cluster. docs/storage.md, \"Backup\", has the details.\n",
-                 uri.c_str(), uri.c_str());
+    // Several lines, written at once as one message.
+    util::log_linef("backup",
+                    "the database %s is PostgreSQL; this command copies\n"
+                    "SQLite databases only. Back up PostgreSQL with its own tools:\n"
+                    "  pg_dump -Fc -f notify-$(date -u +%%Y%%m%%dT%%H%%M%%SZ).dump '%s'\n"
+                    "    (a consistent snapshot while the writers go on; restore into an empty\n"
+                    "    database with: pg_restore --no-owner -d 'postgresql://.../NEWDB' FILE)\n"
+                    "  or pg_basebackup and WAL archiving for point-in-time recovery of the whole\n"
+                    "  cluster. docs/storage.md, \"Backup\", has the details.",
+                    uri.c_str(), uri.c_str());
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "handlers/config.hpp"
 #include "handlers/dispatch.hpp"
 #include "report/report.hpp"
+#include "util/log.hpp"
 #include "util/progress.hpp"
 #include "util/stop_signal.hpp"
 #include "util/time.hpp"
@@ -20,7 +21,7 @@ namespace autodns {
 namespace {
 
 void log_line(const std::string& line) {
-    std::fprintf(stderr, "autodns-notify dispatch: %s\n", line.c_str());
+    util::log_line("dispatch", line);
 }
 
 std::string when(std::int64_t unix_seconds) {

@@ -12,6 +12,7 @@
 #include "app/dispatch_hook.hpp"
 #include "core/errors.hpp"
 #include "ingest/import_engine.hpp"
+#include "util/log.hpp"
 #include "util/progress.hpp"
 
 namespace autodns {
@@ -70,9 +71,7 @@ int cmd_import(const Args& args) {
     if (jobs == 0) jobs = 1;
 
     const auto start = std::chrono::steady_clock::now();
-    auto warn = [](const std::string& m) {
-        std::fprintf(stderr, "autodns-notify import: %s\n", m.c_str());
-    };
+    auto warn = [](const std::string& m) { util::log_line("import", m); };
     const ImportSource source = list_import_source(paths, warn);
 
     StoreOptions options;
@@ -105,11 +104,9 @@ int cmd_import(const Args& args) {
     if (config.verbosity > 0) {
         hooks.recorded = [](const std::string& locator, const IngestReport& r,
                             const Analysis& analysis) {
-            std::fprintf(stderr, "autodns-notify import: %s: %s\n", locator.c_str(),
-                         r.summary.c_str());
+            util::log_linef("import", "%s: %s", locator.c_str(), r.summary.c_str());
             for (const std::string& note : analysis.notes)
-                std::fprintf(stderr, "autodns-notify import: %s: note: %s\n", locator.c_str(),
-                             note.c_str());
+                util::log_linef("import", "%s: note: %s", locator.c_str(), note.c_str());
         };
     }
     const ImportTotals totals = run_import(source, store, options, settings, hooks);

@@ -19,6 +19,7 @@
 #include "ingest/ingest.hpp"
 #include "ingest/pipeline.hpp"
 #include "util/io.hpp"
+#include "util/log.hpp"
 
 namespace autodns {
 namespace {
@@ -43,10 +44,10 @@ class OutcomeLog {
     }
 
     void line(const std::string& who, const std::string& what) {
-        const std::string text = "autodns-notify mail: " + who + ": " + what;
+        const std::string text = util::log_text("mail", who + ": " + what);
         switch (target_) {
             case Target::stderr_always:
-                std::fprintf(stderr, "%s\n", text.c_str());
+                util::write_log_line(text);
                 break;
             case Target::stderr_on_failure:
                 held_.push_back(text);
@@ -64,7 +65,7 @@ class OutcomeLog {
                 ::syslog(status == exit_ok ? LOG_INFO : LOG_WARNING, "%s",
                          text.c_str() + std::string("autodns-notify ").size());
             } else if (status != exit_ok) {
-                std::fprintf(stderr, "%s\n", text.c_str());
+                util::write_log_line(text);
             }
         }
         held_.clear();

@@ -13,6 +13,7 @@
 
 #include "app/net_commands.hpp"
 #include "core/errors.hpp"
+#include "util/log.hpp"
 
 #ifndef AUTODNS_NET_HELPER_DIR
 #define AUTODNS_NET_HELPER_DIR "/usr/local/libexec/autodns-notify"
@@ -54,10 +55,10 @@ std::string find_net_helper() {
 int exec_net_helper(const char* command, const Args& args) {
     const std::string helper = find_net_helper();
     if (helper.empty()) {
-        std::fprintf(stderr,
-                     "autodns-notify %s: the helper %s was not found beside this program nor in "
-                     "%s (set AUTODNS_NOTIFY_NET to its path)\n",
-                     command, kHelper, AUTODNS_NET_HELPER_DIR);
+        util::log_linef(command,
+                        "the helper %s was not found beside this program nor in "
+                        "%s (set AUTODNS_NOTIFY_NET to its path)",
+                        kHelper, AUTODNS_NET_HELPER_DIR);
         return exit_software;
     }
     std::vector<char*> argv;
@@ -67,8 +68,7 @@ int exec_net_helper(const char* command, const Args& args) {
     argv.push_back(nullptr);
     std::fflush(nullptr);
     execv(helper.c_str(), argv.data());
-    std::fprintf(stderr, "autodns-notify %s: cannot run %s: %s\n", command, helper.c_str(),
-                 std::strerror(errno));
+    util::log_linef(command, "cannot run %s: %s", helper.c_str(), std::strerror(errno));
     return exit_software;
 }
 

@@ -8,6 +8,7 @@
 #include "ingest/pipeline.hpp"
 #include "parse/record_json.hpp"
 #include "util/io.hpp"
+#include "util/log.hpp"
 
 namespace autodns {
 
@@ -47,22 +48,21 @@ int cmd_parse(const Args& args) {
             input == "-" ? util::read_stream(stdin) : util::read_file(input);
         const std::string name = input == "-" ? std::string("<stdin>") : input;
         if (!raw) {
-            std::fprintf(stderr, "autodns-notify parse: %s: cannot read: %s\n", name.c_str(),
-                         raw.error().c_str());
+            util::log_linef("parse", "%s: cannot read: %s", name.c_str(), raw.error().c_str());
             status = exit_no_input;
             continue;
         }
         if (raw->size() > config.max_input_bytes) {
-            std::fprintf(stderr, "autodns-notify parse: %s: too large (%zu bytes, limit %zu)\n",
-                         name.c_str(), raw->size(), config.max_input_bytes);
+            util::log_linef("parse", "%s: too large (%zu bytes, limit %zu)", name.c_str(),
+                            raw->size(), config.max_input_bytes);
             if (status == exit_ok) status = exit_data;
             continue;
         }
         Analysis a =
             analyze_input(*raw, config.mail_policy, config.mime_limits, config.parse_limits);
         if (a.verdict != Verdict::notifications) {
-            std::fprintf(stderr, "autodns-notify parse: %s: %s: %s\n", name.c_str(),
-                         verdict_name(a.verdict), a.reason.c_str());
+            util::log_linef("parse", "%s: %s: %s", name.c_str(), verdict_name(a.verdict),
+                            a.reason.c_str());
             if (status == exit_ok) status = exit_data;
             continue;
         }
@@ -70,11 +70,10 @@ int cmd_parse(const Args& args) {
         if (config.verbosity > 0) {
             std::string from = a.origin.empty() ? std::string("the payload") : a.origin;
             for (const FoundPart& part : a.more_parts) from += ", " + part.origin;
-            std::fprintf(stderr, "autodns-notify parse: %s: %zu notification(s) from %s\n",
-                         name.c_str(), a.notifications.size(), from.c_str());
+            util::log_linef("parse", "%s: %zu notification(s) from %s", name.c_str(),
+                            a.notifications.size(), from.c_str());
             for (const std::string& n : a.notes)
-                std::fprintf(stderr, "autodns-notify parse: %s: note: %s\n", name.c_str(),
-                             n.c_str());
+                util::log_linef("parse", "%s: note: %s", name.c_str(), n.c_str());
         }
     }
     std::cout.flush();

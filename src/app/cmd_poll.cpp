@@ -14,6 +14,7 @@
 #include "core/errors.hpp"
 #include "net/epp_client.hpp"
 #include "net/poll_client.hpp"
+#include "util/log.hpp"
 #include "util/stop_signal.hpp"
 
 namespace autodns {
@@ -189,8 +190,8 @@ int run_poll(const Args& args) {
             std::fclose(f);
             continue;
         }
-        std::fprintf(stderr, "autodns-notify poll: --%s %s: cannot read: %s\n", key, path.c_str(),
-                     std::strerror(errno));
+        util::log_linef("poll", "--%s %s: cannot read: %s", key, path.c_str(),
+                        std::strerror(errno));
         return exit_config;
     }
     options.parse_limits = config.parse_limits;
@@ -212,19 +213,17 @@ int run_poll(const Args& args) {
     const std::string context = options.protocol == PollProtocol::epp
                                     ? std::string()
                                     : " (context " + options.context + ")";
-    std::fprintf(stderr, "autodns-notify poll: %s %s as %s%s, database %s%s\n", protocol.c_str(),
-                 options.url.c_str(), options.user.c_str(), context.c_str(),
-                 redacted_location(options.store.location).c_str(),
-                 options.once ? ", until the queue is empty" : "");
+    util::log_linef("poll", "%s %s as %s%s, database %s%s", protocol.c_str(), options.url.c_str(),
+                    options.user.c_str(), context.c_str(),
+                    redacted_location(options.store.location).c_str(),
+                    options.once ? ", until the queue is empty" : "");
     PollTotals totals;
     const int status = options.protocol == PollProtocol::epp
                            ? run_epp_poll_client(options, stop, &totals)
                            : run_poll_client(options, stop, &totals);
-    std::fprintf(stderr,
-                 "autodns-notify poll: %d stored, %d duplicate, %d confirmed, %d quarantined, "
-                 "%d failures\n",
-                 totals.stored, totals.duplicates, totals.confirmed, totals.quarantined,
-                 totals.failures);
+    util::log_linef("poll", "%d stored, %d duplicate, %d confirmed, %d quarantined, %d failures",
+                    totals.stored, totals.duplicates, totals.confirmed, totals.quarantined,
+                    totals.failures);
     return status;
 }
 

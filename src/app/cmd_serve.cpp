@@ -13,6 +13,7 @@
 #include "core/errors.hpp"
 #include "handlers/delivery_thread.hpp"
 #include "net/push_server.hpp"
+#include "util/log.hpp"
 #include "util/stop_signal.hpp"
 
 namespace autodns {
@@ -235,8 +236,8 @@ int run_serve(const Args& args) {
         std::rename(tmp.c_str(), file.c_str());
     }
     server.run();
-    std::fprintf(stderr, "autodns-notify serve: stopped%s\n",
-                 stop.signal_number() ? " on signal, requests in flight answered" : "");
+    util::log_linef("serve", "stopped%s",
+                    stop.signal_number() ? " on signal, requests in flight answered" : "");
     return exit_ok;
 }
 

@@ -6,6 +6,7 @@
 #include "core/errors.hpp"
 #include "handlers/dispatch.hpp"
 #include "handlers/router.hpp"
+#include "util/log.hpp"
 
 namespace autodns {
 
@@ -56,9 +57,7 @@ void AfterCommitDelivery::run_all() const noexcept {
 
 void AfterCommitDelivery::run(const std::vector<std::string>& keys) const noexcept {
     if (!enabled_ || handlers_.empty()) return;
-    auto log = [this](const std::string& line) {
-        std::fprintf(stderr, "autodns-notify %s: %s\n", command_.c_str(), line.c_str());
-    };
+    auto log = [this](const std::string& line) { util::log_line(command_.c_str(), line); };
     try {
         // A connection of its own without durable commits: a lost outbox update after a power
         // cut means a repeated delivery, which at-least-once allows; it saves two syncs a row.

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -22,6 +21,7 @@
 #include "ingest/ingest.hpp"
 #include "ingest/pipeline.hpp"
 #include "parse/epp_parser.hpp"
+#include "util/log.hpp"
 #include "util/numbers.hpp"
 #include "util/text.hpp"
 #include "util/time.hpp"
@@ -73,10 +73,7 @@ namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
 void stderr_log(const std::string& line) {
-    static std::mutex mutex;
-    std::lock_guard<std::mutex> lock(mutex);
-    std::fprintf(stderr, "autodns-notify poll: %s %s\n", util::now_utc_iso8601().c_str(),
-                 line.c_str());
+    util::log_linef("poll", "%s %s", util::now_utc_iso8601().c_str(), line.c_str());
 }
 
 std::string seconds_text(double s) {

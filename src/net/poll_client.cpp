@@ -7,12 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
 
 #include "core/errors.hpp"
 #include "ingest/ingest.hpp"
 #include "ingest/pipeline.hpp"
 #include "parse/poll_reply.hpp"
+#include "util/log.hpp"
 #include "util/secret.hpp"
 #include "util/text.hpp"
 #include "util/time.hpp"
@@ -21,10 +21,7 @@ namespace autodns {
 namespace {
 
 void stderr_log(const std::string& line) {
-    static std::mutex mutex;
-    std::lock_guard<std::mutex> lock(mutex);
-    std::fprintf(stderr, "autodns-notify poll: %s %s\n", util::now_utc_iso8601().c_str(),
-                 line.c_str());
+    util::log_linef("poll", "%s %s", util::now_utc_iso8601().c_str(), line.c_str());
 }
 
 std::string xml_escape(const std::string& s) {

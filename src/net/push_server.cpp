@@ -36,6 +36,7 @@
 #include "ingest/ingest.hpp"
 #include "ingest/pipeline.hpp"
 #include "util/json.hpp"
+#include "util/log.hpp"
 #include "util/secret.hpp"
 #include "util/text.hpp"
 #include "util/thread_pool.hpp"
@@ -59,9 +60,7 @@ std::string media_type(const std::string& content_type) {
 }
 
 void stderr_log(const std::string& line) {
-    static std::mutex mutex;
-    std::lock_guard<std::mutex> lock(mutex);
-    std::fprintf(stderr, "%s\n", line.c_str());
+    util::log_line("serve", line);
 }
 
 // A peer address as text; an IPv4 peer on an IPv6 socket as plain IPv4.
