@@ -32,9 +32,9 @@ int candidate_rank(const Payload& p) {
 // A mail that holds (or tries to hold) a notification must come from a trusted sender; an
 // ordinary mail without one is "not a notification" whoever sent it.
 static void apply_policy(Analysis& a, const MailPolicy& policy) {
-    if (std::string why = check_policy(a.headers, policy); !why.empty()) {
+    if (const util::Expected<TrustedSender> sender = check_policy(a.headers, policy); !sender) {
         a.verdict = Verdict::untrusted;
-        a.reason = why;
+        a.reason = sender.error();
         a.notifications.clear();
         a.payload.clear();
     }
@@ -105,23 +105,27 @@ Analysis analyze_payload(std::string_view raw, const std::string& content_type,
 namespace {
 
 // The policy for a part: the mail itself, then each embedded message around the part, from
-// the outside in. Empty when all pass, else the first reason (naming the embedded message).
-std::string check_policy_for(const ExtractedMail& mail, std::size_t message,
-                             const MailHeaders& outer, const MailPolicy& policy) {
-    if (std::string why = check_policy(outer, policy); !why.empty()) return why;
+// the outside in. The mail's own sender when all pass, else the first reason (naming the
+// embedded message).
+util::Expected<TrustedSender> check_policy_for(const ExtractedMail& mail, std::size_t message,
+                                               const MailHeaders& outer, const MailPolicy& policy) {
+    util::Expected<TrustedSender> sender = check_policy(outer, policy);
+    if (!sender) return sender;
     std::vector<std::size_t> chain;
     for (std::size_t m = message; m != kOuterMessage && m < mail.messages.size();
          m = mail.messages[m].parent)
         chain.push_back(m);
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
         const EmbeddedMessage& em = mail.messages[*it];
-        if (std::string why = check_policy(em.headers, policy); !why.empty()) {
+        if (const util::Expected<TrustedSender> inner = check_policy(em.headers, policy); !inner) {
             const std::string prefix = "untrusted: ";
+            std::string why = inner.error();
             if (why.compare(0, prefix.size(), prefix) == 0) why.erase(0, prefix.size());
-            return prefix + "the message embedded as part " + em.section + ": " + why;
+            return util::Failure{prefix + "the message embedded as part " + em.section + ": " +
+                                 why};
         }
     }
-    return {};
+    return sender;
 }
 
 }  // namespace
@@ -188,9 +192,10 @@ Analysis analyze_mail(std::string_view raw, const MailPolicy& policy, const Mime
         if (r.trailing_bytes > 0)
             note(candidate.origin + ": " + std::to_string(r.trailing_bytes) +
                  " bytes of text after the document ignored");
-        if (std::string why = check_policy_for(mail, ctx.message, a.headers, policy);
-            !why.empty()) {
-            if (first_untrusted.empty()) first_untrusted = why;
+        if (const util::Expected<TrustedSender> sender =
+                check_policy_for(mail, ctx.message, a.headers, policy);
+            !sender) {
+            if (first_untrusted.empty()) first_untrusted = sender.error();
             continue;
         }
         if (ctx.alternative != kOuterMessage)

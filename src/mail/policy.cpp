@@ -148,12 +148,13 @@ bool auth_results_pass(const std::vector<std::string>& fields, const std::string
 
 }  // namespace
 
-std::string check_policy(const MailHeaders& headers, const MailPolicy& policy) {
+util::Expected<TrustedSender> check_policy(const MailHeaders& headers, const MailPolicy& policy) {
+    TrustedSender sender;
     if (!policy.allowed_from_domains.empty()) {
         const std::string& address = headers.from_address;
         const std::size_t at = address.rfind('@');
         if (at == std::string::npos) {
-            return "untrusted: no sender address in From";
+            return util::Failure{"untrusted: no sender address in From"};
         }
         const std::string domain = util::to_lower(address.substr(at + 1));
         bool allowed = false;
@@ -171,18 +172,20 @@ std::string check_policy(const MailHeaders& headers, const MailPolicy& policy) {
             for (const std::string& candidate : policy.allowed_from_domains) {
                 list += (list.empty() ? "" : ", ") + candidate;
             }
-            return "untrusted: From domain " + domain + " is not allowed (allow-from: " + list +
-                   ")";
+            return util::Failure{"untrusted: From domain " + domain +
+                                 " is not allowed (allow-from: " + list + ")"};
         }
+        sender.from_domain = domain;
     }
     if (!policy.required_authserv_id.empty()) {
         if (!auth_results_pass(headers.authentication_results, policy.required_authserv_id,
                                headers.from_address)) {
-            return "untrusted: no Authentication-Results pass for the From domain from " +
-                   policy.required_authserv_id;
+            return util::Failure{
+                "untrusted: no Authentication-Results pass for the From domain from " +
+                policy.required_authserv_id};
         }
     }
-    return {};
+    return sender;
 }
 
 }  // namespace autodns

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mail/extract.hpp"
+#include "util/expected.hpp"
 
 namespace autodns {
 
@@ -19,7 +20,12 @@ struct MailPolicy {
     std::string required_authserv_id;
 };
 
-// Does the mail pass the policy? Returns an empty string when it does, else the reason.
-std::string check_policy(const MailHeaders& headers, const MailPolicy& policy);
+// A sender that passed the policy.
+struct TrustedSender {
+    std::string from_domain;  // the From domain, lower case; empty when any sender is allowed
+};
+
+// Does the mail pass the policy? The sender, or the reason it is untrusted ("untrusted: ...").
+util::Expected<TrustedSender> check_policy(const MailHeaders& headers, const MailPolicy& policy);
 
 }  // namespace autodns

@@ -291,18 +291,18 @@ class EppPoller {
         try {
             conn_->open();
             const std::string raw = conn_->receive();
-            const EppFrame greeting = inspect_epp_frame(raw);
-            if (!greeting.readable || !greeting.greeting) {
+            const util::Expected<EppFrame> greeting = inspect_epp_frame(raw);
+            if (!greeting || !greeting->greeting) {
                 throw SessionError("no EPP greeting from " + display_ + " (" +
-                                   (greeting.readable ? "a response" : greeting.error) + ")");
+                                   (greeting ? "a response" : greeting.error()) + ")");
             }
             std::string svcs;
-            for (const std::string& u : greeting.obj_uris) {
+            for (const std::string& u : greeting->obj_uris) {
                 svcs += "      <objURI>" + escape(u) + "</objURI>\n";
             }
-            if (!greeting.ext_uris.empty()) {
+            if (!greeting->ext_uris.empty()) {
                 svcs += "      <svcExtension>\n";
-                for (const std::string& u : greeting.ext_uris) {
+                for (const std::string& u : greeting->ext_uris) {
                     svcs += "        <extURI>" + escape(u) + "</extURI>\n";
                 }
                 svcs += "      </svcExtension>\n";
@@ -346,8 +346,8 @@ class EppPoller {
     // <hello/> keeps the session; the server answers with a greeting.
     void hello() {
         conn_->send(std::string(kEppOpen) + "  <hello/>\n</epp>\n");
-        const EppFrame g = inspect_epp_frame(conn_->receive());
-        if (!g.readable || !g.greeting) throw SessionError("no greeting after <hello/>");
+        const util::Expected<EppFrame> g = inspect_epp_frame(conn_->receive());
+        if (!g || !g->greeting) throw SessionError("no greeting after <hello/>");
         last_command_ = std::chrono::steady_clock::now();
     }
 
@@ -356,11 +356,12 @@ class EppPoller {
     // One poll req (and ack when a message was stored). Throws SessionError.
     Step step() {
         const std::string raw = command_raw("  <command>\n    <poll op=\"req\"/>\n");
-        const EppFrame reply = inspect_epp_frame(raw);
-        if (!reply.readable) {
+        const util::Expected<EppFrame> inspected = inspect_epp_frame(raw);
+        if (!inspected) {
             end_session(false);  // the stream may be out of step
-            return refuse(raw, "malformed reply: " + reply.error);
+            return refuse(raw, "malformed reply: " + inspected.error());
         }
+        const EppFrame& reply = *inspected;
         if (reply.result_code == 1300) return {StepKind::empty, "queue empty"};
         if (reply.result_code != 1301) {
             end_session(reply.result_code < 2500);  // 25xx: the server closes the session
@@ -413,13 +414,12 @@ class EppPoller {
 
     EppFrame command(const std::string& inner) {
         const std::string raw = command_raw(inner);
-        EppFrame f = inspect_epp_frame(raw);
-        if (!f.readable || f.greeting) {
+        util::Expected<EppFrame> f = inspect_epp_frame(raw);
+        if (!f || f->greeting) {
             throw SessionError("unreadable EPP answer (" +
-                               (f.readable ? std::string("a greeting") : f.error) +
-                               "): " + excerpt(raw));
+                               (f ? std::string("a greeting") : f.error()) + "): " + excerpt(raw));
         }
-        return f;
+        return std::move(*f);
     }
 
     Step refuse(const std::string& raw, const std::string& reason) {

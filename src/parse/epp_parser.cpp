@@ -244,21 +244,18 @@ ParseResult parse_epp_document(const pugi::xml_node& epp) {
     return r;
 }
 
-EppFrame inspect_epp_frame(std::string_view xml) {
+util::Expected<EppFrame> inspect_epp_frame(std::string_view xml) {
     EppFrame f;
     const Sniffed sniffed = sniff_payload(xml);
     if (sniffed.kind != SniffKind::xml || sniffed.embedded || sniffed.missing_lt) {
-        f.error = "not an XML document";
-        return f;
+        return util::Failure{"not an XML document"};
     }
     const ScanResult scan = scan_xml(xml, sniffed.begin);
     if (scan.status != ScanStatus::complete) {
-        f.error = scan.error.empty() ? "incomplete XML document" : scan.error;
-        return f;
+        return util::Failure{scan.error.empty() ? "incomplete XML document" : scan.error};
     }
     if (scan.entity_declarations) {
-        f.error = "XML with entity declarations";
-        return f;
+        return util::Failure{"XML with entity declarations"};
     }
     try {
         pugi::xml_document doc;
@@ -266,16 +263,14 @@ EppFrame inspect_epp_frame(std::string_view xml) {
         const pugi::xml_parse_result parsed =
             doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
         if (!parsed) {
-            f.error = std::string("invalid XML: ") + parsed.description();
-            return f;
+            return util::Failure{std::string("invalid XML: ") + parsed.description()};
         }
         const pugi::xml_node epp = doc.document_element();
         if (local_name(epp.name()) != "epp") {
-            f.error = std::string("root element <") + epp.name() + "> is not <epp>";
-            return f;
+            return util::Failure{std::string("root element <") + epp.name() + "> is not <epp>"};
         }
         if (const pugi::xml_node g = child(epp, "greeting")) {
-            f.readable = f.greeting = true;
+            f.greeting = true;
             const pugi::xml_node menu = child(g, "svcMenu");
             for (const pugi::xml_node& c : menu.children()) {
                 if (c.type() != pugi::node_element) continue;
@@ -293,16 +288,13 @@ EppFrame inspect_epp_frame(std::string_view xml) {
         }
         const pugi::xml_node response = child(epp, "response");
         if (!response) {
-            f.error = "<epp> without <greeting> or <response>";
-            return f;
+            return util::Failure{"<epp> without <greeting> or <response>"};
         }
         const pugi::xml_node result = child(response, "result");
         const std::string code(util::trim(result.attribute("code").value()));
         if (code.size() != 4 || !util::all_digits(code)) {
-            f.error = "EPP response without a result code";
-            return f;
+            return util::Failure{"EPP response without a result code"};
         }
-        f.readable = true;
         f.result_code = std::stoi(code);
         if (auto m = child_text(result, "msg")) f.result_text = *m;
         if (const pugi::xml_node q = child(response, "msgQ")) {
@@ -311,8 +303,7 @@ EppFrame inspect_epp_frame(std::string_view xml) {
             f.msgq_count = parse_message_id(q.attribute("count").value());
         }
     } catch (const std::exception& e) {
-        f = EppFrame{};
-        f.error = std::string("EPP frame could not be read: ") + e.what();
+        return util::Failure{std::string("EPP frame could not be read: ") + e.what()};
     }
     return f;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "parse/parse.hpp"
+#include "util/expected.hpp"
 
 namespace pugi {
 class xml_node;
@@ -25,11 +26,8 @@ namespace autodns {
 ParseResult parse_epp_document(const pugi::xml_node& epp);
 
 // What an EPP frame from the server says about the session, apart from any notification in
-// it (that is parse_payload's job). Never throws; bounded like parse_payload (the structure
-// is pre-scanned before pugixml reads it).
+// it (that is parse_payload's job).
 struct EppFrame {
-    bool readable = false;  // an XML document with root <epp> holding <greeting> or <response>
-    std::string error;      // why not, when !readable
     bool greeting = false;
     std::vector<std::string> obj_uris;  // greeting: svcMenu/objURI
     std::vector<std::string> ext_uris;  // greeting: svcMenu/svcExtension/extURI
@@ -39,6 +37,9 @@ struct EppFrame {
     std::optional<std::int64_t> msgq_id;  // msgQ@id when it is an integer
     std::string msgq_id_text;             // msgQ@id as written
 };
-EppFrame inspect_epp_frame(std::string_view xml);
+// The frame, when `xml` is an XML document with root <epp> holding <greeting> or <response>;
+// else why it is not. Never throws; bounded like parse_payload (the structure is pre-scanned
+// before pugixml reads it).
+util::Expected<EppFrame> inspect_epp_frame(std::string_view xml);
 
 }  // namespace autodns

@@ -25,32 +25,34 @@ TEST_CASE("sender policy: allowed From domains and Authentication-Results", "[pi
     MailHeaders h;
     h.from_address = "noreply@mail.autodns.example";
     MailPolicy open;
-    CHECK(check_policy(h, open).empty());
+    CHECK(check_policy(h, open));
+    CHECK(check_policy(h, open)->from_domain.empty());
 
     MailPolicy domains;
     domains.allowed_from_domains = {"autodns.example"};
-    CHECK(check_policy(h, domains).empty());
+    REQUIRE(check_policy(h, domains));
+    CHECK(check_policy(h, domains)->from_domain == "mail.autodns.example");
     h.from_address = "noreply@autodns.example.evil.test";
-    CHECK(check_policy(h, domains).find("not allowed") != std::string::npos);
+    CHECK(check_policy(h, domains).error().find("not allowed") != std::string::npos);
     h.from_address = "noreply@evilautodns.example";
-    CHECK_FALSE(check_policy(h, domains).empty());
+    CHECK_FALSE(check_policy(h, domains));
     h.from_address = "";
-    CHECK(check_policy(h, domains).find("no sender") != std::string::npos);
+    CHECK(check_policy(h, domains).error().find("no sender") != std::string::npos);
 
     MailPolicy auth;
     auth.required_authserv_id = "mx.registrar.example";
     h.from_address = "noreply@autodns.example";
-    CHECK_FALSE(check_policy(h, auth).empty());
+    CHECK_FALSE(check_policy(h, auth));
     h.authentication_results = {"mx.registrar.example; dkim=fail header.d=autodns.example"};
-    CHECK_FALSE(check_policy(h, auth).empty());
+    CHECK_FALSE(check_policy(h, auth));
     h.authentication_results = {"forged.example; dmarc=pass"};
-    CHECK_FALSE(check_policy(h, auth).empty());
+    CHECK_FALSE(check_policy(h, auth));
     h.authentication_results = {
         "forged.example; dmarc=pass",
         "mx.registrar.example; spf=none; dkim=pass header.d=autodns.example"};
-    CHECK(check_policy(h, auth).empty());
+    CHECK(check_policy(h, auth));
     h.authentication_results = {"mx.registrar.example; nodkim=pass"};
-    CHECK_FALSE(check_policy(h, auth).empty());
+    CHECK_FALSE(check_policy(h, auth));
 }
 
 TEST_CASE("sender policy: a pass counts only for the From domain, from the MTA's own field",
@@ -61,7 +63,7 @@ TEST_CASE("sender policy: a pass counts only for the From domain, from the MTA's
     auth.required_authserv_id = "mx.registrar.example";
     const auto passes = [&](std::vector<std::string> fields) {
         h.authentication_results = std::move(fields);
-        return check_policy(h, auth).empty();
+        return check_policy(h, auth).has_value();
     };
     // Passes that vouch for the From domain (relaxed alignment).
     CHECK(passes({"mx.registrar.example; dmarc=pass header.from=autodns.example"}));

@@ -251,23 +251,25 @@ TEST_CASE("a success reply that lists jobs or objects is not a notification", "[
 }
 
 TEST_CASE("epp frames: greeting, result codes, msgQ, garbage", "[parse_epp]") {
-    EppFrame g = inspect_epp_frame(
+    util::Expected<EppFrame> g = inspect_epp_frame(
         R"(<?xml version="1.0"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><greeting><svID>x</svID><svcMenu><version>1.0</version><objURI>urn:ietf:params:xml:ns:domain-1.0</objURI><svcExtension><extURI>urn:org:domainrobot:ns:ext-1.0</extURI></svcExtension></svcMenu></greeting></epp>)");
-    CHECK(g.readable);
-    CHECK(g.greeting);
-    CHECK(g.obj_uris == std::vector<std::string>{"urn:ietf:params:xml:ns:domain-1.0"});
-    CHECK(g.ext_uris == std::vector<std::string>{"urn:org:domainrobot:ns:ext-1.0"});
+    REQUIRE(g);
+    CHECK(g->greeting);
+    CHECK(g->obj_uris == std::vector<std::string>{"urn:ietf:params:xml:ns:domain-1.0"});
+    CHECK(g->ext_uris == std::vector<std::string>{"urn:org:domainrobot:ns:ext-1.0"});
     const std::string poll = read_file(source_path("samples/payloads/001-epp-poll-reply.xml"));
-    EppFrame p = inspect_epp_frame(poll);
-    CHECK(p.readable);
-    CHECK(p.result_code == 1301);
-    CHECK(p.msgq_id == 880369);
-    CHECK(p.msgq_count == 1);
-    EppFrame a =
+    util::Expected<EppFrame> p = inspect_epp_frame(poll);
+    REQUIRE(p);
+    CHECK(p->result_code == 1301);
+    CHECK(p->msgq_id == 880369);
+    CHECK(p->msgq_count == 1);
+    util::Expected<EppFrame> a =
         inspect_epp_frame(read_file(source_path("samples/payloads/001-epp-ack-reply.xml")));
-    CHECK(a.result_code == 1000);
-    CHECK_FALSE(inspect_epp_frame("\x01 not xml").readable);
-    CHECK_FALSE(inspect_epp_frame("<epp><response><result/></response></epp>").readable);
-    CHECK_FALSE(inspect_epp_frame("<response/>").readable);
-    CHECK_FALSE(inspect_epp_frame(poll.substr(0, poll.size() / 2)).readable);
+    REQUIRE(a);
+    CHECK(a->result_code == 1000);
+    CHECK(inspect_epp_frame("\x01 not xml").error() == "not an XML document");
+    CHECK(inspect_epp_frame("<epp><response><result/></response></epp>").error() ==
+          "EPP response without a result code");
+    CHECK(inspect_epp_frame("<response/>").error() == "root element <response> is not <epp>");
+    CHECK_FALSE(inspect_epp_frame(poll.substr(0, poll.size() / 2)));
 }
