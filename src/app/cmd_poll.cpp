@@ -158,10 +158,10 @@ int run_poll(const Args& args) {
     options.password = credential(config, "password", "AUTODNS_PASSWORD");
     options.context = credential(config, "context", "AUTODNS_CONTEXT", "4");
     if (options.user.empty() || options.password.empty()) {
-        std::fprintf(
-            stderr,
-            "autodns-notify poll: no AutoDNS credentials: set AUTODNS_USER and "
-            "AUTODNS_PASSWORD, or user and password in the [poll] section of %s\n",
+        util::log_linef(
+            "poll",
+            "no AutoDNS credentials: set AUTODNS_USER and AUTODNS_PASSWORD, or user and "
+            "password in the [poll] section of %s",
             config.config_file.empty() ? "the config file (--config)" : config.config_file.c_str());
         return exit_config;
     }

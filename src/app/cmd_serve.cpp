@@ -1,9 +1,7 @@
 // autodns-notify serve: the push receiver (net/push_server.hpp, docs/push.md). Runs in
 // autodns-notify-net.
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -13,7 +11,9 @@
 #include "core/errors.hpp"
 #include "handlers/delivery_thread.hpp"
 #include "net/push_server.hpp"
+#include "util/files.hpp"
 #include "util/log.hpp"
+#include "util/numbers.hpp"
 #include "util/stop_signal.hpp"
 
 namespace autodns {
@@ -27,15 +27,9 @@ std::string setting(const po::variables_map& vm, const Config& config, const cha
 long number_setting(const po::variables_map& vm, const Config& config, const char* option,
                     long fallback, long min, long max) {
     const std::string text = setting(vm, config, option, std::to_string(fallback));
-    char* end = nullptr;
-    errno = 0;
-    const long v = std::strtol(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || errno != 0 || v < min || v > max) {
-        throw po::error(std::string("--") + option + " must be a number from " +
-                        std::to_string(min) + " to " + std::to_string(max) + ", not '" + text +
-                        "'");
-    }
-    return v;
+    const util::Expected<long> v = util::parse_bounded(text, min, max, "an allowed value");
+    if (!v) throw po::error(std::string("--") + option + ": " + v.error());
+    return *v;
 }
 
 std::vector<util::AddressRange> ranges(const po::variables_map& vm, const Config& config,
@@ -216,10 +210,8 @@ int run_serve(const Args& args) {
     if (!delivery.handlers().empty()) deliverer.start();
     std::string allowed;
     for (const auto& r : options.allow) allowed += (allowed.empty() ? "" : ", ") + r.text;
-    std::fprintf(
-        stderr,
-        "autodns-notify serve: listening on %s://%s%s%s:%d%s (database %s; sources "
-        "%s%s)\n",
+    util::log_linef(
+        "serve", "listening on %s://%s%s%s:%d%s (database %s; sources %s%s)",
         options.tls_cert.empty() ? "http" : "https",
         options.host.find(':') != std::string::npos ? "[" : "", options.host.c_str(),
         options.host.find(':') != std::string::npos ? "]" : "", port,
@@ -227,13 +219,10 @@ int run_serve(const Args& args) {
         redacted_location(options.store.location).c_str(), allowed.c_str(),
         options.auth_user.empty() ? "" : "; basic auth");
     if (const std::string file = setting(vm, config, "port-file", ""); !file.empty()) {
-        const std::string tmp = file + ".tmp";
-        {
-            std::ofstream out(tmp);
-            out << port << "\n";
-            if (!out) throw FatalError("cannot write port file " + file);
+        // Durable and atomic: a reader (a test, a supervisor) sees no port or the whole port.
+        if (const auto failed = util::write_file_atomically(file, std::to_string(port) + "\n")) {
+            throw FatalError("cannot write port file " + file + ": " + failed->message);
         }
-        std::rename(tmp.c_str(), file.c_str());
     }
     server.run();
     util::log_linef("serve", "stopped%s",
