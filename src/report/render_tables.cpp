@@ -122,6 +122,12 @@ std::string fallback_summary_text(const FallbackSummary& s) {
                 format_duration(*s.median_delay_seconds) + ", max " +
                 format_duration(*s.max_delay_seconds) + " (" + num(s.with_delay) + " with a time).";
     }
+    if (s.fallback_24h > 0) {
+        // The usual surprise after `import` of an old mailbox (docs/report.md).
+        text +=
+            " A mail imported from an archive arrives at its import, so an old one counts as "
+            "a fallback after 24 h here.";
+    }
     return text;
 }
 

@@ -96,6 +96,8 @@ expect_contains "text mail row" "$text" "  mail           11             10     
 expect_contains "text poll row" "$text" "  poll            3              2           1         2            0"
 expect_contains "text fallback summary" "$text" \
   "10 came by mail without or after push/poll: 8 mail only (2 fallback after 24 h), 1 after push, 1 after poll."
+expect_contains "text fallback: the import note" "$text" \
+  "A mail imported from an archive arrives at its import, so an old one counts as a fallback after 24 h here."
 expect_contains "text flagged row" "$text" "late.example (domain)"
 flagged=$(grep -cE "id:[0-9]+ +mail only +[0-9]+[dh] [0-9]+[hm] +fallback after 24 h " <<<"$text" || true)
 expect_eq "text flagged rows" "$flagged" 2
