@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -48,6 +49,14 @@ Notification make_record(std::int64_t id, const std::string& kind, const std::st
     n.object = {std::string("domain"), "d" + std::to_string(id) + ".example"};
     assign_key(n);
     return n;
+}
+
+// A fresh SQLite store in `dir`, without durable commits (nothing here survives a crash).
+std::unique_ptr<Store> open_scratch_store(const TempDir& dir) {
+    StoreOptions options;
+    options.location = dir / "db.sqlite";
+    options.durable_ack = false;
+    return open_store(options);
 }
 
 std::vector<std::string> read_lines(const std::string& path) {
@@ -239,10 +248,7 @@ TEST_CASE("handlers: backoff doubles per attempt up to the cap, with at most 10 
 
 TEST_CASE("handlers: claims can be restricted to handlers and keys", "[handlers][store]") {
     TempDir dir;
-    StoreOptions options;
-    options.location = dir / "db.sqlite";
-    options.durable_ack = false;
-    auto owned = open_store(options);
+    auto owned = open_scratch_store(dir);
     Store& store = *owned;
     store.set_outbox_router([](const Notification&) { return std::vector<std::string>{"a", "b"}; });
     Arrival arrival;
@@ -288,10 +294,7 @@ TEST_CASE("handlers: the dispatcher delivers, retries and dead-letters", "[handl
         {"handler.broken.types", {"transfer_*"}},
     };
     const Handlers handlers = load_handlers(sections, "");
-    StoreOptions options;
-    options.location = dir / "db.sqlite";
-    options.durable_ack = false;
-    auto owned = open_store(options);
+    auto owned = open_scratch_store(dir);
     Store& store = *owned;
     store.set_outbox_router(make_outbox_router(handlers));
     Arrival arrival;
@@ -382,10 +385,7 @@ TEST_CASE("handlers: an exec handler past its timeout is killed with its process
 TEST_CASE("handlers: replay queues stored records for a handler added later, once each",
           "[handlers][store]") {
     TempDir dir;
-    StoreOptions options;
-    options.location = dir / "db.sqlite";
-    options.durable_ack = false;
-    auto owned = open_store(options);
+    auto owned = open_scratch_store(dir);
     Store& store = *owned;
     // Stored before any handler existed: no outbox rows.
     const char* days[] = {"2024-03-01T10:00:00Z", "2024-03-02T10:00:00Z", "2024-03-03T10:00:00Z"};
