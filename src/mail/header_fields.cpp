@@ -19,13 +19,6 @@ std::string trimmed(std::string_view s) {
     return std::string(util::trim(s, " \t\r\n"));
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 // Skips a comment starting at s[i] == '(' (nested, with quoted pairs); returns the index after.
 std::size_t skip_comment(std::string_view s, std::size_t i) {
     int depth = 0;
@@ -78,7 +71,7 @@ std::string percent_decode(std::string_view s) {
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '%' && i + 2 < s.size()) {
-            int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+            int hi = util::hex_digit_value(s[i + 1]), lo = util::hex_digit_value(s[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 out.push_back(static_cast<char>(hi * 16 + lo));
                 i += 2;
@@ -125,10 +118,10 @@ bool parse_encoded_word(std::string_view s, std::size_t i, EncodedWord& word, st
             char c = text[k];
             if (c == '_') {
                 word.bytes.push_back(' ');
-            } else if (c == '=' && k + 2 < text.size() && hex_value(text[k + 1]) >= 0 &&
-                       hex_value(text[k + 2]) >= 0) {
-                word.bytes.push_back(
-                    static_cast<char>(hex_value(text[k + 1]) * 16 + hex_value(text[k + 2])));
+            } else if (c == '=' && k + 2 < text.size() && util::hex_digit_value(text[k + 1]) >= 0 &&
+                       util::hex_digit_value(text[k + 2]) >= 0) {
+                word.bytes.push_back(static_cast<char>(util::hex_digit_value(text[k + 1]) * 16 +
+                                                       util::hex_digit_value(text[k + 2])));
                 k += 2;
             } else {
                 word.bytes.push_back(c);

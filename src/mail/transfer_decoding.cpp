@@ -1,4 +1,5 @@
 #include "mail/transfer_decoding.hpp"
+#include "util/text.hpp"
 
 #include <array>
 #include <cstdint>
@@ -22,13 +23,6 @@ constexpr std::array<std::uint8_t, 256> make_base64_table() {
 }
 
 constexpr auto kBase64 = make_base64_table();
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
 
 }  // namespace
 
@@ -102,8 +96,8 @@ std::string decode_quoted_printable(std::string_view in) {
         for (std::size_t k = i; k < end; ++k) {
             char c = in[k];
             if (c == '=' && k + 2 < end) {
-                int hi = hex_value(in[k + 1]);
-                int lo = hex_value(in[k + 2]);
+                int hi = util::hex_digit_value(in[k + 1]);
+                int lo = util::hex_digit_value(in[k + 2]);
                 if (hi >= 0 && lo >= 0) {
                     out.push_back(static_cast<char>(hi * 16 + lo));
                     k += 2;

@@ -20,6 +20,7 @@
 #include "core/errors.hpp"
 #include "ingest/ingest.hpp"
 #include "ingest/pipeline.hpp"
+#include "net/poll_common.hpp"
 #include "parse/epp_parser.hpp"
 #include "util/log.hpp"
 #include "util/numbers.hpp"
@@ -68,27 +69,14 @@ void split_epp_url(const std::string& url, std::string& host, std::string& port)
 
 namespace {
 
+using poll_common::excerpt;
+using poll_common::seconds_text;
+using poll_common::Step;
+using poll_common::StepKind;
+
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
-
-void stderr_log(const std::string& line) {
-    util::log_linef("poll", "%s %s", util::now_utc_iso8601().c_str(), line.c_str());
-}
-
-std::string seconds_text(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, s < 10 ? "%.1f s" : "%.0f s", s);
-    return buf;
-}
-
-std::string excerpt(const std::string& body) {
-    std::string s = util::repair_utf8(body.substr(0, 160), util::Utf8Repair::question_mark);
-    for (char& c : s) {
-        if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    }
-    return body.size() > 160 ? s + "…" : s;
-}
 
 // The fingerprint of a reply for the quarantine: without its <trID>, which echoes each
 // command's own clTRID, so that the same message polled again is recognized.
@@ -264,13 +252,6 @@ class Connection {
     std::string port_;
     asio::io_context io_;
     std::unique_ptr<ssl::stream<tcp::socket>> stream_;
-};
-
-enum class StepKind { handled, empty, failed };
-
-struct Step {
-    StepKind kind = StepKind::failed;
-    std::string what;
 };
 
 class EppPoller {
@@ -454,7 +435,7 @@ class EppPoller {
 int run_epp_poll_client(const PollOptions& options, util::StopSignal& stop, PollTotals* totals) {
     PollTotals local;
     PollTotals& t = totals ? *totals : local;
-    auto log = options.log ? options.log : stderr_log;
+    auto log = options.log ? options.log : poll_common::log_line;
     std::unique_ptr<EppPoller> made;
     try {
         made = std::make_unique<EppPoller>(options, t);

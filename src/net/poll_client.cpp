@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "ingest/ingest.hpp"
 #include "ingest/pipeline.hpp"
+#include "net/poll_common.hpp"
 #include "parse/poll_reply.hpp"
 #include "util/log.hpp"
 #include "util/secret.hpp"
@@ -20,35 +21,14 @@
 namespace autodns {
 namespace {
 
-void stderr_log(const std::string& line) {
-    util::log_linef("poll", "%s %s", util::now_utc_iso8601().c_str(), line.c_str());
-}
+using poll_common::excerpt;
+using poll_common::seconds_text;
+using poll_common::Step;
+using poll_common::StepKind;
 
 std::string xml_escape(const std::string& s) {
     return util::markup_escape(s);
 }
-
-// A short, printable excerpt of a reply for the log.
-std::string excerpt(const std::string& body) {
-    std::string s = util::repair_utf8(body.substr(0, 160), util::Utf8Repair::question_mark);
-    for (char& c : s) {
-        if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    }
-    return body.size() > 160 ? s + "…" : s;
-}
-
-std::string seconds_text(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, s < 10 ? "%.1f s" : "%.0f s", s);
-    return buf;
-}
-
-enum class StepKind { handled, empty, failed };
-
-struct Step {
-    StepKind kind = StepKind::failed;
-    std::string what;  // for the log
-};
 
 class Poller {
   public:
@@ -237,7 +217,7 @@ std::string default_poll_url(PollProtocol protocol) {
 int run_poll_client(const PollOptions& options, util::StopSignal& stop, PollTotals* totals) {
     PollTotals local;
     PollTotals& t = totals ? *totals : local;
-    auto log = options.log ? options.log : stderr_log;
+    auto log = options.log ? options.log : poll_common::log_line;
     Poller poller(options, t);
     double backoff = options.retry_min_seconds;
     int failures_in_a_row = 0;

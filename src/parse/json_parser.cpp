@@ -7,34 +7,20 @@
 
 #include "parse/fields.hpp"
 #include "parse/formats.hpp"
+#include "parse/json_members.hpp"
 #include "util/charset.hpp"
 #include "util/text.hpp"
 
 namespace autodns {
 namespace {
 
+using json_members::member;
+using json_members::text_member;
 using nlohmann::json;
-
-const json* member(const json& j, const char* key) {
-    if (!j.is_object()) return nullptr;
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return nullptr;
-    return &*it;
-}
 
 const json* object_member(const json& j, const char* key) {
     const json* m = member(j, key);
     return (m && m->is_object()) ? m : nullptr;
-}
-
-// A scalar member as text: strings as they are, integers in decimal; else nullopt.
-std::optional<std::string> text_member(const json& j, const char* key) {
-    const json* m = member(j, key);
-    if (!m) return std::nullopt;
-    if (m->is_string()) return m->get<std::string>();
-    if (m->is_number_unsigned()) return std::to_string(m->get<std::uint64_t>());
-    if (m->is_number_integer()) return std::to_string(m->get<std::int64_t>());
-    return std::nullopt;
 }
 
 std::optional<std::string> nonempty(std::optional<std::string> s) {

@@ -6,6 +6,7 @@
 
 #include <charconv>
 
+#include "parse/json_members.hpp"
 #include "parse/scan.hpp"
 #include "parse/sniff.hpp"
 #include "parse/xml_tree.hpp"
@@ -14,6 +15,8 @@
 namespace autodns {
 namespace {
 
+using json_members::member;
+using json_members::text_member;
 using nlohmann::json;
 
 std::optional<std::int64_t> to_int(std::string_view s) {
@@ -22,22 +25,6 @@ std::optional<std::int64_t> to_int(std::string_view s) {
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
     return v;
-}
-
-const json* member(const json& j, const char* key) {
-    if (!j.is_object()) return nullptr;
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return nullptr;
-    return &*it;
-}
-
-std::optional<std::string> text_member(const json& j, const char* key) {
-    const json* m = member(j, key);
-    if (!m) return std::nullopt;
-    if (m->is_string()) return m->get<std::string>();
-    if (m->is_number_unsigned()) return std::to_string(m->get<std::uint64_t>());
-    if (m->is_number_integer()) return std::to_string(m->get<std::int64_t>());
-    return std::nullopt;
 }
 
 std::optional<std::int64_t> int_member(const json& j, const char* key) {

@@ -61,10 +61,6 @@ const char* channel_color(const std::string& channel) {
     return "#9c755f";
 }
 
-std::string iso(std::int64_t t) {
-    return util::format_utc_iso8601(t);
-}
-
 // A "nice" axis maximum and step for values up to `max`.
 void axis(std::int64_t max, std::int64_t& top, std::int64_t& step) {
     if (max <= 0) max = 1;
@@ -228,13 +224,16 @@ std::string render_html(const Report& r) {
     out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         << "<meta name=\"generator\" content=\"autodns-notify report\">\n"
-        << "<title>AutoDNS notifications " << iso(r.options.since).substr(0, 10) << " to "
-        << iso(r.options.until).substr(0, 10) << "</title>\n<style>" << css << "</style>\n"
+        << "<title>AutoDNS notifications "
+        << util::format_utc_iso8601(r.options.since).substr(0, 10) << " to "
+        << util::format_utc_iso8601(r.options.until).substr(0, 10) << "</title>\n<style>" << css
+        << "</style>\n"
         << "</head>\n<body>\n<header>\n<h1>AutoDNS notification report</h1>\n"
-        << "<div class=\"meta\"><span>Window <b>" << iso(r.options.since) << "</b> to <b>"
-        << iso(r.options.until) << "</b> (arrival time, UTC)</span><span>Generated "
-        << iso(r.options.generated_at) << "</span><span>Database " << html_escape(rows.database)
-        << "</span>";
+        << "<div class=\"meta\"><span>Window <b>" << util::format_utc_iso8601(r.options.since)
+        << "</b> to <b>" << util::format_utc_iso8601(r.options.until)
+        << "</b> (arrival time, UTC)</span><span>Generated "
+        << util::format_utc_iso8601(r.options.generated_at) << "</span><span>Database "
+        << html_escape(rows.database) << "</span>";
     if (const std::string pruned = pruned_within_window(r); !pruned.empty()) {
         out << "<span>Retention removed arrivals before <b>" << html_escape(pruned)
             << "</b>: the window is incomplete before then</span>";

@@ -17,10 +17,6 @@ util::JsonWriter& object_ref(util::JsonWriter& j, const char* key,
     return j.begin_object(key).field("type", type).field("value", value).end_object();
 }
 
-std::string iso(std::int64_t t) {
-    return util::format_utc_iso8601(t);
-}
-
 }  // namespace
 
 std::string render_json(const Report& r) {
@@ -28,10 +24,11 @@ std::string render_json(const Report& r) {
     util::JsonWriter j;
     j.begin_object();
     j.field("schema", "autodns-notify-report").field("schema_version", std::int64_t{1});
-    j.field("generated_at", iso(r.options.generated_at)).field("database", rows.database);
+    j.field("generated_at", util::format_utc_iso8601(r.options.generated_at))
+        .field("database", rows.database);
     j.begin_object("window")
-        .field("since", iso(r.options.since))
-        .field("until", iso(r.options.until))
+        .field("since", util::format_utc_iso8601(r.options.since))
+        .field("until", util::format_utc_iso8601(r.options.until))
         .field("by", "arrival");
     if (const std::string pruned = pruned_within_window(r); !pruned.empty()) {
         j.field("pruned_before", pruned);
@@ -215,7 +212,7 @@ std::string render_json(const Report& r) {
             .field("handler", d.handler)
             .field("attempts", d.attempts)
             .field("last_error", d.last_error)
-            .field("created_at", iso(d.created_at))
+            .field("created_at", util::format_utc_iso8601(d.created_at))
             .field("type", d.type);
         object_ref(j, "object", d.object_type, d.object_value).end_object();
     }

@@ -28,10 +28,6 @@ std::string object_text(const std::optional<std::string>& type,
     return type ? *value + " (" + *type + ")" : *value;
 }
 
-std::string iso(std::int64_t unix_seconds) {
-    return util::format_utc_iso8601(unix_seconds);
-}
-
 // Display width of UTF-8 text: code points (good enough for the names and times shown).
 std::size_t width(const std::string& s) {
     std::size_t n = 0;
@@ -79,7 +75,7 @@ std::vector<std::string> day_buckets(const Report& r, bool& by_month) {
     if (!r.options.all_time && span <= 92) {
         for (std::int64_t t = r.options.since - r.options.since % 86400; t < r.options.until;
              t += 86400) {
-            days.push_back(iso(t).substr(0, 10));
+            days.push_back(util::format_utc_iso8601(t).substr(0, 10));
         }
         return days;
     }
@@ -89,7 +85,8 @@ std::vector<std::string> day_buckets(const Report& r, bool& by_month) {
     auto last = util::parse_time_to_unix(*with_data.rbegin() + "T00:00:00Z", "UTC0");
     if (!first || !last) return {with_data.begin(), with_data.end()};
     if ((*last - *first) / 86400 < 92) {
-        for (std::int64_t t = *first; t <= *last; t += 86400) days.push_back(iso(t).substr(0, 10));
+        for (std::int64_t t = *first; t <= *last; t += 86400)
+            days.push_back(util::format_utc_iso8601(t).substr(0, 10));
         return days;
     }
     by_month = true;
@@ -380,8 +377,8 @@ std::vector<ReportTable> report_tables(const Report& r) {
         if (rows.outbox_dead == 0) t.summary = "No dead-lettered work.";
         for (const DeadLetterRow& d : rows.dead_letters) {
             t.rows.push_back({d.key, d.handler, num(d.attempts), opt(d.type),
-                              object_text(d.object_type, d.object_value), iso(d.created_at),
-                              one_line(d.last_error)});
+                              object_text(d.object_type, d.object_value),
+                              util::format_utc_iso8601(d.created_at), one_line(d.last_error)});
         }
         tables.push_back(std::move(t));
     }
@@ -392,9 +389,9 @@ std::string render_text(const Report& r) {
     std::ostringstream out;
     out << "AutoDNS notification report\n"
         << "  database   " << r.rows.database << "\n"
-        << "  window     " << iso(r.options.since) << " to " << iso(r.options.until)
-        << " (arrival time, UTC; until excluded)\n"
-        << "  generated  " << iso(r.options.generated_at) << "\n";
+        << "  window     " << util::format_utc_iso8601(r.options.since) << " to "
+        << util::format_utc_iso8601(r.options.until) << " (arrival time, UTC; until excluded)\n"
+        << "  generated  " << util::format_utc_iso8601(r.options.generated_at) << "\n";
     if (const std::string pruned = pruned_within_window(r); !pruned.empty()) {
         out << "  note       retention removed arrivals before " << pruned
             << ": the window is incomplete before then\n";
@@ -468,9 +465,9 @@ std::string render_csv(const Report& r) {
         out << csv_field(section) << ',' << row << ',' << csv_field(column) << ','
             << csv_field(value) << "\r\n";
     };
-    line("window", 1, "since", iso(r.options.since));
-    line("window", 1, "until", iso(r.options.until));
-    line("window", 1, "generated_at", iso(r.options.generated_at));
+    line("window", 1, "since", util::format_utc_iso8601(r.options.since));
+    line("window", 1, "until", util::format_utc_iso8601(r.options.until));
+    line("window", 1, "generated_at", util::format_utc_iso8601(r.options.generated_at));
     line("window", 1, "database", r.rows.database);
     if (const std::string pruned = pruned_within_window(r); !pruned.empty()) {
         line("window", 1, "pruned_before", pruned);

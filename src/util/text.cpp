@@ -91,6 +91,13 @@ std::string_view strip_utf8_bom(std::string_view s) {
     return s;
 }
 
+int hex_digit_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
 bool all_digits(std::string_view s) {
     if (s.empty()) return false;
     for (char c : s) {

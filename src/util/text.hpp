@@ -36,6 +36,9 @@ std::string_view strip_utf8_bom(std::string_view s);
 // True when every character is an ASCII digit and there is at least one.
 bool all_digits(std::string_view s);
 
+// The value of a hexadecimal digit (0-9, A-F, a-f), or -1.
+int hex_digit_value(char c);
+
 // Length of the run of ASCII whitespace and U+00A0 NO-BREAK SPACE (UTF-8 C2 A0) at s[pos..].
 std::size_t blank_run(std::string_view s, std::size_t pos);
 
