@@ -181,7 +181,7 @@ MUTANTS = [
         "files": "src/store/postgres/postgres_store.cpp",
         "find": '(options_.durable_ack ? "on" : "off")',
         "replace": '(options_.durable_ack ? "off" : "off")',
-        "tests": r"^integration\.test_postgres_promises$",
+        "tests": r"^integration\.test_postgres_(promises|poll_epp)$",
         "targets": BIN + SHIM,
     },
     {
