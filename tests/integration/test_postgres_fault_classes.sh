@@ -9,7 +9,8 @@
 #   - a lock held longer than the lock timeout (--busy-timeout) by another session;
 #   - serialization failures and deadlocks that keep recurring (the server raises them on
 #     every attempt, from a trigger): retried five times in all, then temporary;
-#   - a statement that runs past statement_timeout (30 s: the floor the store sets);
+#   - a statement that runs past statement_timeout (30 s: the floor the store sets), and one
+#     canceled by pg_cancel_backend();
 #   - a full disk on the server: the postgres processes run with the fault shim's ENOSPC
 #     for every write under base/ (SQLSTATE 53100, "could not extend file").
 source "$(dirname "$0")/lib.sh"
@@ -233,6 +234,19 @@ expect_contains "statement timeout: import names it" "$(cat "$T/slow.import.err"
 expect_eq "statement timeout: nothing stored" "$(count slow)" 1
 expect_eq "statement timeout: after about 30 s, not before" "$([ "$elapsed" -ge 29 ] && [ "$elapsed" -lt 90 ] && echo yes)" yes
 stop_standin
+# A statement canceled by someone else (pg_cancel_backend: SQLSTATE 57014 too) is said so.
+( make_mail 8100003 | "$BIN" mail --db "$DB" "${BUSY[@]}" 2>"$T/cancel.mail.err" ) &
+mail_pid=$!
+for _ in $(seq 100); do
+  [ "$(pg_sql_in slow "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")" = 1 ] && break
+  sleep 0.1
+done
+pg_sql_in slow "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event = 'PgSleep'" >/dev/null
+rc=0
+wait "$mail_pid" || rc=$?
+expect_eq "canceled: mail exit" "$rc" 75
+expect_contains "canceled: mail says so" "$(cat "$T/cancel.mail.err")" "statement canceled on the server (pg_cancel_backend)"
+expect_contains "canceled: with the SQLSTATE" "$(cat "$T/cancel.mail.err")" "SQLSTATE 57014"
 pg_sql_in slow "DROP TRIGGER slow ON receipts" >/dev/null
 after_fault slow slow "$DB"
 stop_serve

@@ -78,3 +78,15 @@ TEST_CASE("postgres errors: a read-only standby, by SQLSTATE, is temporary") {
     CHECK_FALSE(s.retryable);
     CHECK_FALSE(s.broken);
 }
+
+TEST_CASE("postgres errors: 57014 is a statement timeout or a cancel, each said so") {
+    const Seen timeout = seen(pqxx::sql_error(
+        "ERROR:  canceling statement due to statement timeout\n", "INSERT ...", "57014"));
+    CHECK(timeout.message.find(": statement timeout while") != std::string::npos);
+    CHECK(timeout.temporary);
+    const Seen cancel = seen(pqxx::sql_error("ERROR:  canceling statement due to user request\n",
+                                             "INSERT ...", "57014"));
+    CHECK(cancel.message.find(": statement canceled on the server (pg_cancel_backend) while") !=
+          std::string::npos);
+    CHECK(cancel.temporary);
+}

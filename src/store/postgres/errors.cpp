@@ -149,6 +149,10 @@ FatalError translate_current(const std::string& location, const char* doing) {
         Reason r = !state.empty()                      ? reason_for_sqlstate(state)
                    : text.compare(0, 6, "ERROR:") == 0 ? reason_for_error_text(text)
                                                        : reason_for_connection_text(text);
+        // 57014 is any cancel: the statement timeout, or pg_cancel_backend() by someone.
+        if (state == "57014" && !contains(text, "statement timeout")) {
+            r = {"statement canceled on the server (pg_cancel_backend)", true};
+        }
         return FatalError(head + r.text + tail + " (PostgreSQL: " + one_line(e.what()) +
                               (state.empty() ? "" : ", SQLSTATE " + state) + ")",
                           r.temporary);
