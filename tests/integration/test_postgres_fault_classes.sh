@@ -9,6 +9,7 @@
 #   - a lock held longer than the lock timeout (--busy-timeout) by another session;
 #   - serialization failures and deadlocks that keep recurring (the server raises them on
 #     every attempt, from a trigger): retried five times in all, then temporary;
+#   - a real deadlock between two imports of the same mails in opposite orders;
 #   - a statement that runs past statement_timeout (30 s: the floor the store sets), and one
 #     canceled by pg_cancel_backend();
 #   - a full disk on the server: the postgres processes run with the fault shim's ENOSPC
@@ -196,6 +197,46 @@ SELECT setval('attempts', 1, false)" >/dev/null
   after_fault "$kind" "$db" "$DB"
   stop_serve
 done
+
+# --- 4b. A real deadlock: two imports of the same 2000 mails, one in the opposite order, both
+# inserting the same keys in their chunks (transactions of up to 512 mails). Each waits for a
+# key the other inserted; the server picks a victim. Its retries meet the same cycle (the other
+# still waits for the victim's earlier rows), so after five attempts the victim's chunk is
+# rolled back and it stops with 75, naming the deadlock; the other completes; the rerun of the
+# victim completes (skipping, by fingerprint, the mails already recorded); every key is
+# stored once.
+DB=$(new_db deadlock)
+make_maildir "$T/fwd" 2000 0
+mkdir -p "$T/rev/new" "$T/rev/cur" "$T/rev/tmp"
+for f in "$T/fwd/new/"*; do
+  i=$((10#$(basename "$f" .test)))
+  cp "$f" "$T/rev/new/$(printf '%08d.test' $((1999 - i)))"
+done
+deadlocks_before=$(grep -c "deadlock detected" "$PG_DIR/server.log" || true)
+"$BIN" import --db "$DB" --no-progress "$T/fwd" >"$T/fwd.out" 2>&1 &
+fwd=$!
+"$BIN" import --db "$DB" --no-progress "$T/rev" >"$T/rev.out" 2>&1 &
+rev=$!
+rc_fwd=0 rc_rev=0
+wait "$fwd" || rc_fwd=$?
+wait "$rev" || rc_rev=$?
+deadlocks=$(( $(grep -c "deadlock detected" "$PG_DIR/server.log" || true) - deadlocks_before ))
+echo "deadlock: import exits $rc_fwd (forward) and $rc_rev (reverse), $deadlocks deadlocks" >&2
+expect_eq "deadlock: the server saw deadlocks (the test tested)" "$([ "$deadlocks" -ge 1 ] && echo yes)" yes
+for side in fwd rev; do
+  rc_var=rc_$side
+  case ${!rc_var} in
+    0) ok ;;
+    75) expect_contains "deadlock: the $side import names it" "$(cat "$T/$side.out")" "deadlock (retried, kept recurring)"
+      rc=0
+      "$BIN" import --db "$DB" --no-progress "$T/$side" >"$T/$side.rerun.out" 2>&1 || rc=$?
+      expect_eq "deadlock: the $side import's rerun" "$rc" 0 ;;
+    *) fail "deadlock: the $side import exit ${!rc_var}: $(tail -c 600 "$T/$side.out")" ;;
+  esac
+done
+expect_eq "deadlock: every key once" "$(pg_sql_in deadlock "SELECT count(*), count(DISTINCT key) FROM notifications WHERE id BETWEEN 7000001 AND 7002000")" "2000|2000"
+expect_eq "deadlock: each mail's fingerprint once or twice (a rerun skips the mails it finds)" \
+  "$(pg_sql_in deadlock "SELECT count(*) FROM (SELECT raw_sha256 FROM receipts WHERE key LIKE 'id:700%' GROUP BY raw_sha256 HAVING count(*) NOT IN (1, 2)) x")" 0
 
 # --- 5. A statement past statement_timeout: a trigger makes every insert of a receipt sleep.
 # The store sets statement_timeout to 6 x the busy timeout, at least 30 s, so the four
