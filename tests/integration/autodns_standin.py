@@ -2,17 +2,22 @@
 """A local stand-in for the AutoDNS poll API (JSON REST and XML gateway), for tests only.
 
     autodns_standin.py --protocol json|xml --db DB --port-file FILE --log FILE
-                       [--user U --password P --context C] [--fault WHEN=KIND ...] REPLY...
+                       [--user U --password P --context C] [--fault WHEN=KIND ...]
+                       [--hook WHEN=CMD ...] REPLY...
 
 Serves the poll replies REPLY... (files as AutoDNS sends them, e.g. samples/payloads/*-poll.*)
 as a FIFO queue on a free loopback port: a fetch (GET /v1/poll, or task 0905) returns the head,
 a confirm (PUT /v1/poll/{id}, or task 0906 with <message><id>) removes that id. At every
-confirm it looks into the client's SQLite database DB: a confirm for an id that is not stored
-there yet is a violation of "store, then confirm". The log gets one line per event:
+confirm it looks into the client's database DB (an SQLite file or a PostgreSQL URI, see
+standin_store.py): a confirm for an id that is not stored there yet is a violation of "store,
+then confirm". The log gets one line per event:
     FETCH <id>|empty|<fault>     CONFIRM <id> ok|VIOLATION|unknown     AUTH-FAILED
 Faults: WHEN is fetchN or confirmN (the N-th fetch/confirm, counting from 1); KIND is
 500 (HTTP 500), drop (close without answer), slow (answer after 3 s), garbage (200 with a
 body that is neither JSON nor XML), lost (confirm: apply it, then drop the answer).
+Hooks: WHEN is fetchN or confirmN as above, or confirm (every confirm); the shell command CMD
+runs to its end before that request is handled (a confirm's before the store is looked at),
+e.g. to crash the client's database server at that moment; the log gets "HOOK WHEN".
 """
 import argparse
 import base64
@@ -20,12 +25,13 @@ import json
 import os
 import re
 import socket
-import sqlite3
 import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import standin_store
 
 EMPTY_JSON = json.dumps({"stid": "standin-empty", "status": {
     "code": "S0905", "text": "The notification was polled successfully.", "type": "SUCCESS"},
@@ -47,25 +53,25 @@ class State:
         self.lock = threading.Lock()
         self.counts = {"fetch": 0, "confirm": 0}
         self.faults = dict(f.split("=", 1) for f in args.fault)
+        self.hooks = dict(h.split("=", 1) for h in args.hook)
 
     def log(self, line):
         with open(self.args.log, "a") as f:
             f.write(line + "\n")
 
     def next_fault(self, what):
+        """Counts the event, runs its hooks; returns its fault (or None)."""
         with self.lock:
             self.counts[what] += 1
-            return self.faults.get("%s%d" % (what, self.counts[what]))
+            when = "%s%d" % (what, self.counts[what])
+        for name in (what, when):
+            if name in self.hooks:
+                self.log("HOOK %s" % name)
+                standin_store.run_hook(self.hooks[name])
+        return self.faults.get(when)
 
     def stored(self, mid):
-        con = sqlite3.connect("file:%s?mode=ro" % self.args.db, uri=True, timeout=30)
-        try:
-            return con.execute("SELECT count(*) FROM notifications WHERE key = ?",
-                               ("id:%d" % mid,)).fetchone()[0] > 0
-        except sqlite3.Error:
-            return False
-        finally:
-            con.close()
+        return standin_store.stored(self.args.db, "id:%d" % mid)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -220,6 +226,7 @@ def main():
     p.add_argument("--password", default="secret")
     p.add_argument("--context", default="4")
     p.add_argument("--fault", action="append", default=[])
+    p.add_argument("--hook", action="append", default=[])
     p.add_argument("replies", nargs="*")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -2,32 +2,38 @@
 """A local stand-in for an EPP server with a message queue (RFC 5730/5734), for tests only.
 
     epp_standin.py --cert PEM --key PEM --db DB --port-file FILE --log FILE
-                   [--listen 127.0.0.N] [--client-ca PEM] [--user U --password P] [--fault WHEN=KIND ...] MESSAGE...
+                   [--listen 127.0.0.N] [--client-ca PEM] [--user U --password P] [--fault WHEN=KIND ...]
+                   [--hook WHEN=CMD ...] MESSAGE...
 
 Listens on a free loopback port with TLS (Python's ssl; --client-ca: a client certificate
 signed by that CA is required). Each connection gets a greeting; <login> checks clID and pw
 (2200 when wrong); <poll op="req"/> answers the head of the queue (the MESSAGE files, EPP
 responses with msgQ as AutoDNS sends them, trID/clTRID replaced by the command's) or 1300
 when it is empty; <poll op="ack" msgID="N"/> removes N and answers 1000 (2303 for an id that
-is not the head). At every ack it looks into the client's SQLite database DB: an ack for a
-message that is not stored there yet is a violation of "store, then ack". <hello/> answers
+is not the head). At every ack it looks into the client's database DB (an SQLite file or a
+PostgreSQL URI, see standin_store.py): an ack for a message that is not stored there yet is a
+violation of "store, then ack". <hello/> answers
 the greeting, <logout/> 1500 and closes. The log gets one line per event:
     CONNECT  LOGIN ok|refused  POLL <id>|empty|<fault>  ACK <id> ok|VIOLATION|<fault>
     HELLO  LOGOUT
 Faults: WHEN is pollN or ackN (the N-th poll req / ack over all connections, from 1); KIND is
 drop (close without answer), garbage (a frame that is not XML), liar (a header announcing
 more bytes than follow, then close), 2400 ("command failed"; on ack the message stays queued).
+Hooks: WHEN is pollN or ackN as above, or ack (every ack); the shell command CMD runs to its
+end before that command is handled (an ack's before the store is looked at), e.g. to crash the
+client's database server at that moment; the log gets "HOOK WHEN".
 """
 import argparse
 import os
 import re
 import socket
 import socketserver
-import sqlite3
 import ssl
 import struct
 import sys
 import threading
+
+import standin_store
 
 NS = 'xmlns="urn:ietf:params:xml:ns:epp-1.0"'
 GREETING = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><epp %s><greeting>"
@@ -60,28 +66,25 @@ class State:
         self.lock = threading.Lock()
         self.counts = {"poll": 0, "ack": 0}
         self.faults = dict(f.split("=", 1) for f in args.fault)
+        self.hooks = dict(h.split("=", 1) for h in args.hook)
 
     def log(self, line):
         with open(self.args.log, "a") as f:
             f.write(line + "\n")
 
     def next_fault(self, what):
+        """Counts the command, runs its hooks; returns its fault (or None)."""
         with self.lock:
             self.counts[what] += 1
-            return self.faults.get("%s%d" % (what, self.counts[what]))
+            when = "%s%d" % (what, self.counts[what])
+        for name in (what, when):
+            if name in self.hooks:
+                self.log("HOOK %s" % name)
+                standin_store.run_hook(self.hooks[name])
+        return self.faults.get(when)
 
     def stored(self, mid):
-        try:
-            con = sqlite3.connect("file:%s?mode=ro" % self.args.db, uri=True, timeout=30)
-        except sqlite3.Error:
-            return False
-        try:
-            return con.execute("SELECT count(*) FROM notifications WHERE key = ?",
-                               ("id:%d" % mid,)).fetchone()[0] > 0
-        except sqlite3.Error:
-            return False
-        finally:
-            con.close()
+        return standin_store.stored(self.args.db, "id:%d" % mid)
 
 
 def read_frame(sock):
@@ -229,6 +232,7 @@ def main():
     p.add_argument("--user", default="user")
     p.add_argument("--password", default="secret")
     p.add_argument("--fault", action="append", default=[])
+    p.add_argument("--hook", action="append", default=[])
     p.add_argument("--listen", default="127.0.0.1", help="loopback address to listen on")
     p.add_argument("messages", nargs="*")
     args = p.parse_args()

@@ -10,6 +10,7 @@ the sections of tests/integration/test_promises.sh); targets (what to rebuild).
 BIN = ["autodns-notify"]  # depends on autodns-notify-net and the http module
 UNIT = ["unit_tests"]
 PROMISES = r"^integration\.test_promises$"
+SHIM = ["fault_shim"]  # tests/tools/fault_shim.c, preloaded by the PostgreSQL tests too
 
 MUTANTS = [
     {
@@ -87,7 +88,7 @@ MUTANTS = [
         "find": "const IngestReport report = record_input(*store_, analysis, arrival, got.body);",
         "replace": "IngestReport report;\n            try { report = record_input(*store_, analysis, "
                    "arrival, got.body); } catch (const FatalError&) {}",
-        "tests": PROMISES,
+        "tests": PROMISES + r"|^integration\.test_postgres_poll$",
         "env": {"PROMISES": "full-poll"},
         "targets": BIN,
     },
@@ -171,6 +172,47 @@ MUTANTS = [
         "find": '"CET-1CEST,M3.5.0,M10.5.0/3"',
         "replace": '"CET-1"',
         "tests": r"^integration\.test_goldens$",
+        "targets": BIN,
+    },
+    {
+        "name": "postgres-commit-asynchronous",
+        "promise": "PostgreSQL: nothing is acknowledged before it is durable, synchronous_commit "
+                   "on for the session (docs/storage.md)",
+        "files": "src/store/postgres/postgres_store.cpp",
+        "find": '(options_.durable_ack ? "on" : "off")',
+        "replace": '(options_.durable_ack ? "off" : "off")',
+        "tests": r"^integration\.test_postgres_(promises|poll_epp)$",
+        "targets": BIN + SHIM,
+    },
+    {
+        "name": "postgres-standby-not-temporary",
+        "promise": "PostgreSQL: a read-only standby is temporary: 75 / 503, poll does not confirm "
+                   "(docs/storage.md, docs/user-guide.md)",
+        "files": "src/store/postgres/errors.cpp",
+        "find": 'return {"read-only (a standby, or default_transaction_read_only)", true};',
+        "replace": 'return {"read-only (a standby, or default_transaction_read_only)", false};',
+        "tests": r"^integration\.test_postgres_fault_classes$",
+        "targets": BIN + SHIM,
+    },
+    {
+        "name": "postgres-batch-retry-without-savepoint",
+        "promise": "PostgreSQL: a deadlock inside an import's chunk costs the one call, retried "
+                   "after ROLLBACK TO SAVEPOINT (docs/storage.md)",
+        "files": "src/store/postgres/postgres_store.cpp",
+        "find": 'batch_tx_->exec("ROLLBACK TO SAVEPOINT ingest");',
+        "replace": "",
+        "tests": r"^integration\.test_postgres_fault_classes$",
+        "targets": BIN + SHIM,
+    },
+    {
+        "name": "postgres-old-schema-not-migrated",
+        "promise": "PostgreSQL: an older schema is migrated step by step at the first writing "
+                   "open (docs/storage.md)",
+        "files": "src/store/postgres/postgres_store.cpp",
+        "find": "for (int step = version; step < sql::latest_version; ++step) {",
+        "replace": "for (int step = version == 0 ? 0 : sql::latest_version - 1; "
+                   "step < sql::latest_version; ++step) {",
+        "tests": r"^integration\.test_postgres_migrate$",
         "targets": BIN,
     },
 ]

@@ -111,6 +111,19 @@ std::string one_line(const std::string& message) {
     return out;
 }
 
+namespace {
+
+// "HEAD REASON TAIL (PostgreSQL: text, SQLSTATE state)" for a server error known by its class.
+FatalError with_sqlstate(const std::string& head, const char* state, const std::string& tail,
+                         const char* what) {
+    const Reason r = reason_for_sqlstate(state);
+    return FatalError(
+        head + r.text + tail + " (PostgreSQL: " + one_line(what) + ", SQLSTATE " + state + ")",
+        r.temporary);
+}
+
+}  // namespace
+
 FatalError translate_current(const std::string& location, const char* doing) {
     const std::string head = "database " + location + ": ";
     const std::string tail = std::string(" while ") + doing;
@@ -124,12 +137,22 @@ FatalError translate_current(const std::string& location, const char* doing) {
                               "unknown (retrying is safe: arrivals are deduplicated)" +
                               tail + " (PostgreSQL: " + one_line(e.what()) + ")",
                           true);
+    } catch (const pqxx::serialization_failure& e) {
+        // libpqxx 6 derives these from failure, not sql_error, and keeps no SQLSTATE: the
+        // class is the SQLSTATE (libpqxx 7 derives them from sql_error; caught here first).
+        return with_sqlstate(head, "40001", tail, e.what());
+    } catch (const pqxx::deadlock_detected& e) {
+        return with_sqlstate(head, "40P01", tail, e.what());
     } catch (const pqxx::sql_error& e) {
         const std::string& state = e.sqlstate();
         const std::string text = e.what();
         Reason r = !state.empty()                      ? reason_for_sqlstate(state)
                    : text.compare(0, 6, "ERROR:") == 0 ? reason_for_error_text(text)
                                                        : reason_for_connection_text(text);
+        // 57014 is any cancel: the statement timeout, or pg_cancel_backend() by someone.
+        if (state == "57014" && !contains(text, "statement timeout")) {
+            r = {"statement canceled on the server (pg_cancel_backend)", true};
+        }
         return FatalError(head + r.text + tail + " (PostgreSQL: " + one_line(e.what()) +
                               (state.empty() ? "" : ", SQLSTATE " + state) + ")",
                           r.temporary);
@@ -175,6 +198,8 @@ bool current_is_broken_connection() {
         return true;
     } catch (const pqxx::in_doubt_error&) {
         return true;
+    } catch (const pqxx::transaction_rollback&) {
+        return false;  // the server rolled the transaction back; the connection is fine
     } catch (const pqxx::sql_error& e) {
         const std::string& s = e.sqlstate();
         return s.compare(0, 2, "08") == 0 || s == "57P01" || s == "57P02" || s == "57P03";

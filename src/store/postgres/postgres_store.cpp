@@ -139,10 +139,16 @@ class PostgresStore::Impl {
     const std::string& shown() const { return shown_; }
 
     // Runs `body(tx)` as one write transaction, or inside the open batch under a savepoint.
-    // Serialization failures and deadlocks run it again (max_attempts in all); a lost
+    // Serialization failures and deadlocks run it again (max_attempts in all): outside a batch
+    // the whole transaction, inside it the one call, after ROLLBACK TO SAVEPOINT. A lost
     // connection outside a batch is reopened once and the transaction run again (it was not
     // committed: a loss during COMMIT is in_doubt and not retried). Anything else, or the last
     // failure, leaves as FatalError; inside a batch the whole batch is then rolled back.
+    //
+    // The savepoint is set and released by statements of our own, not pqxx::subtransaction:
+    // libpqxx 6 sends a subtransaction's SAVEPOINT only at its first exec(), never before an
+    // exec_prepared() or exec_params(), so the body ran without one and a retry met "current
+    // transaction is aborted".
     template <typename Body>
     auto write(const char* doing, Body&& body) -> decltype(body(std::declval<pqxx::work&>())) {
         using Result = decltype(body(std::declval<pqxx::work&>()));
@@ -150,15 +156,29 @@ class PostgresStore::Impl {
         for (int attempt = 1;; ++attempt) {
             try {
                 if (batch_tx_) {
-                    pqxx::subtransaction sp(*batch_tx_, "ingest");
-                    if constexpr (std::is_void_v<Result>) {
-                        body(sp);
-                        sp.commit();
-                        return;
-                    } else {
-                        Result r = body(sp);
-                        sp.commit();
-                        return r;
+                    batch_tx_->exec("SAVEPOINT ingest");
+                    try {
+                        if constexpr (std::is_void_v<Result>) {
+                            body(*batch_tx_);
+                            batch_tx_->exec("RELEASE SAVEPOINT ingest");
+                            return;
+                        } else {
+                            Result r = body(*batch_tx_);
+                            batch_tx_->exec("RELEASE SAVEPOINT ingest");
+                            return r;
+                        }
+                    } catch (...) {
+                        bool rolled_back = false;
+                        if (postgres_errors::current_is_retryable() && attempt < max_attempts) {
+                            try {
+                                batch_tx_->exec("ROLLBACK TO SAVEPOINT ingest");
+                                rolled_back = true;
+                            } catch (...) {
+                                // the connection is gone: the batch ends below
+                            }
+                        }
+                        if (rolled_back) continue;
+                        throw;
                     }
                 }
                 ensure_connected();
@@ -173,14 +193,12 @@ class PostgresStore::Impl {
                     return r;
                 }
             } catch (...) {
-                const bool retry =
-                    postgres_errors::current_is_retryable() && attempt < max_attempts;
-                if (batch_tx_ && (!retry || batch_tx_->conn().is_open() == false)) {
+                if (batch_tx_) {
                     end_batch_quietly();
                     throw translate_current(shown_, doing);
                 }
-                if (retry) continue;
-                if (!batch_tx_ && postgres_errors::current_is_broken_connection()) {
+                if (postgres_errors::current_is_retryable() && attempt < max_attempts) continue;
+                if (postgres_errors::current_is_broken_connection()) {
                     const bool in_doubt = is_in_doubt();
                     conn_.reset();
                     if (!reconnected && !in_doubt) {
