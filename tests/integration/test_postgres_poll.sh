@@ -10,7 +10,7 @@ source "$(dirname "$0")/pg_lib.sh"
 pg_start
 export AUTODNS_NOTIFY_CONFIG=/dev/null PG_BINDIR
 P=$SRC/samples/payloads
-export AUTODNS_USER=user AUTODNS_PASSWORD='secret' AUTODNS_CONTEXT=4
+export AUTODNS_USER=user AUTODNS_PASSWORD="$(secret -poll)" AUTODNS_CONTEXT=4
 FAST=(--once --timeout 5 --retry-min 0.05 --retry-max 0.2)
 JSON_QUEUE=("$P/001-domaincreate-poll.json" "$P/003-autoupdate_dns_success-poll.json" "$P/003-autoupdate_deferred_error-poll.json")
 JSON_IDS="1819917 1005491836 1005373399"
@@ -22,7 +22,7 @@ confirms() { grep -c '^CONFIRM' "$STANDIN_LOG" || true; }
 violations() { grep -c 'VIOLATION' "$STANDIN_LOG" || true; }
 url_of() { if [ "$protocol" = json ]; then echo "$STANDIN_URL_JSON"; else echo "$STANDIN_URL_XML"; fi; }
 no_password() {  # no_password WHAT FILE...
-  if grep -q -e TopSecret42 -e secret "${@:2}"; then fail "$1: a password in the log"; else ok; fi
+  if grep -q -F "$SECRET_MARK" "${@:2}"; then fail "$1: a password in the log"; else ok; fi
 }
 
 # --- JSON and XML: stored in order, each confirm after its commit; the same messages again
@@ -33,7 +33,7 @@ for protocol in json xml; do
   if [ $protocol = json ]; then queue=("${JSON_QUEUE[@]}") ids=$JSON_IDS; else queue=("${XML_QUEUE[@]}") ids=$XML_IDS; fi
   start_standin "$protocol" --protocol $protocol --db "$DB" "${queue[@]}"
   rc=0
-  "$BIN" poll --protocol $protocol --db "$DB&password=TopSecret42" --url "$(url_of)" "${FAST[@]}" \
+  "$BIN" poll --protocol $protocol --db "$DB&password=$(secret -TopSecret42)" --url "$(url_of)" "${FAST[@]}" \
     2>"$T/$protocol.poll.log" || rc=$?
   expect_eq "$protocol: exit" "$rc" 0
   expect_eq "$protocol: confirmed in order" "$(confirmed)" "$ids"
@@ -66,7 +66,7 @@ DB=$(pg_createdb poll_down)
 start_standin down --protocol json --db "$DB" "${JSON_QUEUE[@]}"
 pg_stop immediate
 rc=0
-"$BIN" poll --db "$DB&password=TopSecret42" --url "$STANDIN_URL_JSON" "${FAST[@]}" 2>"$T/down.poll.log" || rc=$?
+"$BIN" poll --db "$DB&password=$(secret -TopSecret42)" --url "$STANDIN_URL_JSON" "${FAST[@]}" 2>"$T/down.poll.log" || rc=$?
 expect_eq "server down at start: exit" "$rc" 75
 # The log: the start line ("json URL as user ..., database ..."), then the one line of why.
 expect_eq "server down at start: one line after the start line" "$(wc -l <"$T/down.poll.log" | tr -d ' ')" 2
@@ -95,7 +95,7 @@ for protocol in json xml; do
   first=${ids%% *}
   start_standin "crash-$protocol" --protocol $protocol --db "$DB" --hook "fetch2=$T/crash" "${queue[@]}"
   rc=0
-  "$BIN" poll --protocol $protocol --db "$DB&password=TopSecret42" --url "$(url_of)" "${FAST[@]}" \
+  "$BIN" poll --protocol $protocol --db "$DB&password=$(secret -TopSecret42)" --url "$(url_of)" "${FAST[@]}" \
     --max-failures 3 2>"$T/crash-$protocol.poll.log" || rc=$?
   expect_eq "$protocol crash: exit" "$rc" 75
   expect_eq "$protocol crash: the server was crashed at the second fetch" "$(grep -c '^HOOK fetch2' "$STANDIN_LOG" || true)" 1

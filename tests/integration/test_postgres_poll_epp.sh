@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 PG_EXTRA_CONF="wal_writer_delay = 10s"
 pg_start
-export AUTODNS_NOTIFY_CONFIG=/dev/null AUTODNS_USER=user AUTODNS_PASSWORD='s3cr3t-pw' AUTODNS_CONTEXT=4 PG_BINDIR
+export AUTODNS_NOTIFY_CONFIG=/dev/null AUTODNS_USER=user AUTODNS_PASSWORD="$(secret -pw)" AUTODNS_CONTEXT=4 PG_BINDIR
 P=$SRC/samples/payloads
 FAST=(--once --timeout 30 --retry-min 0.05 --retry-max 0.2)
 QUEUE=("$P/001-epp-poll-reply.xml" "$P/eppdoc-transfer_ack-poll.xml" "$P/eppdoc-transfer_start-undeclared-prefix-poll.xml")
@@ -49,7 +49,7 @@ start_standin() {  # start_standin NAME ARGS...: sets STANDIN_PID, URL, STANDIN_
   : >"$STANDIN_LOG"
   rm -f "$T/$name.port"
   python3 "$SRC/tests/integration/epp_standin.py" --cert "$T/server.pem" --key "$T/server.key" \
-    --user user --password 's3cr3t-pw' --port-file "$T/$name.port" --log "$STANDIN_LOG" "$@" &
+    --user user --password "$(secret -pw)" --port-file "$T/$name.port" --log "$STANDIN_LOG" "$@" &
   STANDIN_PID=$!
   for _ in $(seq 300); do
     [ -s "$T/$name.port" ] && break
@@ -78,7 +78,7 @@ expect_eq "epp: stored in order" \
   "$(pg_sql_in epp "SELECT string_agg(n.id::text, ' ' ORDER BY r.rowid) FROM notifications n JOIN receipts r USING (key)")" "$IDS"
 expect_eq "epp: format" "$(pg_sql_in epp "SELECT DISTINCT format FROM notifications")" epp
 expect_contains "epp: summary" "$(cat "$T/basic.poll.log")" "3 stored, 0 duplicate, 3 confirmed, 0 quarantined"
-if grep -q 's3cr3t-pw' "$T/basic.poll.log"; then fail "epp: password in the log"; else ok; fi
+if grep -q -F "$SECRET_MARK" "$T/basic.poll.log"; then fail "epp: password in the log"; else ok; fi
 stop_standin
 start_standin again --db "$DB" "${QUEUE[@]}"
 rc=0; poll --db "$DB" "${FAST[@]}" 2>"$T/again.poll.log" || rc=$?

@@ -59,7 +59,7 @@ done
 stop_serve
 
 # --- poll: every confirm comes after a crash and restart; the message must be there.
-export AUTODNS_USER=user AUTODNS_PASSWORD=secret AUTODNS_CONTEXT=4
+export AUTODNS_USER=user AUTODNS_PASSWORD="$(secret -poll)" AUTODNS_CONTEXT=4
 for protocol in json xml; do
   if [ $protocol = json ]; then
     queue=("$P/001-domaincreate-poll.json" "$P/003-autoupdate_dns_success-poll.json" "$P/003-autoupdate_deferred_error-poll.json")
