@@ -52,11 +52,23 @@ failures=0
 checks=0
 
 # AUTODNS_TEST_FAIL_FAST=1 (the mutation run, which only asks whether a test fails) ends the
-# test at its first failed check.
+# test at its first failed check: its processes (servers, stand-ins, clients in the background)
+# are killed first, deepest first, since the test's own stop steps are skipped and a process
+# left holding the output would keep ctest waiting; then the EXIT traps run as always.
+kill_descendants() {  # kill_descendants PID
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null || true); do
+    kill_descendants "$child"
+    kill "$child" 2>/dev/null || true
+  done
+}
 fail() {
   echo "FAIL: $*" >&2
   failures=$((failures + 1))
-  if [ "${AUTODNS_TEST_FAIL_FAST:-0}" = 1 ]; then exit 1; fi
+  if [ "${AUTODNS_TEST_FAIL_FAST:-0}" = 1 ]; then
+    kill_descendants $$
+    exit 1
+  fi
 }
 ok() { checks=$((checks + 1)); }
 expect_eq() {  # expect_eq WHAT GOT WANT
