@@ -3,7 +3,7 @@
 # CA made here): greeting/login/poll/ack/logout, store-then-ack order, faults (dropped
 # connection, garbage frame, lying length header, 2400 on ack), an unparseable message,
 # certificates (wrong CA, client certificate), wrong password, keep-alive, a locked database,
-# and a message polled by EPP and later mailed in EPP format.
+# a full disk, and a message polled by EPP and later mailed in EPP format.
 source "$(dirname "$0")/lib.sh"
 P=$SRC/samples/payloads
 export AUTODNS_NOTIFY_CONFIG=/dev/null AUTODNS_USER=user AUTODNS_PASSWORD="$(secret -pw)" AUTODNS_CONTEXT=4
@@ -224,6 +224,26 @@ wait "$locker"
 rc=0; poll --db "$DB" "${FAST[@]}" 2>"$T/poll.log" || rc=$?
 expect_eq "locked: after the lock exit" "$rc" 0
 expect_eq "locked: after the lock acked" "$(acked)" "880369"
+stop_standin
+
+# --- A full disk (the fault shim: every write to the database fails with ENOSPC, which
+# SQLite reports as SQLITE_FULL): nothing is stored, so nothing is acked; exit 75; once there is
+# room again, the same message is stored and acked.
+DB=$T/full.sqlite
+start_standin full-init --db "$DB"
+poll --db "$DB" "${FAST[@]}" 2>/dev/null  # creates the database
+stop_standin
+start_standin full --db "$DB" "${QUEUE[0]}"
+rc=0
+shim_run FAULT_SHIM_PATH="$DB" FAULT_SHIM_ENOSPC_AFTER=0 "$BIN" poll --protocol epp --url "$URL" \
+  --ca-file "$T/ca.pem" --db "$DB" "${FAST[@]}" --max-failures 2 2>"$T/poll.log" || rc=$?
+expect_eq "full: exit" "$rc" 75
+expect_eq "full: nothing acked" "$(grep -c '^ACK' "$STANDIN_LOG" || true)" 0
+expect_contains "full: SQLITE_FULL named" "$(cat "$T/poll.log")" "database or disk is full"
+expect_eq "full: nothing stored" "$(sql "$DB" "SELECT count(*) FROM notifications")" 0
+rc=0; poll --db "$DB" "${FAST[@]}" 2>"$T/poll.log" || rc=$?
+expect_eq "full: with room again, exit" "$rc" 0
+expect_eq "full: with room again, acked" "$(acked)" "880369"
 stop_standin
 
 # --- Unreadable TLS files: a configuration error (78) before connecting; [poll] keys work.
