@@ -66,6 +66,10 @@ def sync_tree(tree):
         if not same(src, dst):
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copy2(src, dst)
+            # Stamped now, not with the source's time: a file a mutant had changed (a run that
+            # was killed before it restored it) is older than its mutated object otherwise,
+            # and make would keep the mutant built in.
+            os.utime(dst)
     for top in ("src", "tests", "cmake", "samples"):  # stale files would change the globs
         for root, _, names in os.walk(os.path.join(tree, top)):
             for name in names:
