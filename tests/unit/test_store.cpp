@@ -505,8 +505,11 @@ TEST_CASE("store: a database of schema version 1 migrates to retention and keeps
         // Back to what version 1 of the program left: no retention tables, no report indexes.
         RawDb raw(path);
         raw.exec(
+            "DROP TRIGGER report_receipt_added; DROP TRIGGER report_receipt_removed; "
+            "DROP TABLE report_keys; DROP TABLE report_days; "
+            "DROP INDEX notifications_first_arrival; "
             "DROP TABLE pruned_keys; DROP TABLE pruned_raw; DROP TABLE prune_horizons; "
-            "DROP INDEX receipts_received_at; DROP INDEX notifications_first_received_at; "
+            "DROP INDEX receipts_received_at; "
             "DROP INDEX quarantine_received_at; DROP INDEX notifications_job_id; "
             "DROP INDEX receipts_channel_received_at; DROP INDEX notifications_open_jobs; "
             "PRAGMA user_version = 1");
