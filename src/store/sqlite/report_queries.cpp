@@ -66,16 +66,6 @@ const char* const sql_per_day =
     "AND substr(?2, 1, 10) > substr(?1, 1, 10)) "
     "GROUP BY day, channel HAVING sum(n) > 0 ORDER BY day, channel";
 
-const std::string sql_by_type = std::string(
-                                    "SELECT kind, coalesce(type, ''), count(*) FROM "
-                                    "notifications WHERE key IN (") +
-                                window_keys + ") GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2";
-
-const std::string sql_by_status = std::string(
-                                      "SELECT coalesce(status_type, ''), coalesce(status_code, "
-                                      "''), count(*) FROM notifications WHERE key IN (") +
-                                  window_keys + ") GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2";
-
 // The first mail of a key is in the window exactly when the key has a mail arrival in the window
 // and none earlier; report_keys holds the first arrival per channel (all time) of every key.
 const char* const sql_mail_arrivals =
@@ -92,12 +82,6 @@ const std::string sql_errors =
         "coalesce(status_code, '') ORDER BY created, key) AS n FROM notifications WHERE "
         "status_type = 'error' AND key IN (") +
     window_keys + ")) WHERE n <= ?3 ORDER BY coalesce(status_code, ''), created, key";
-
-const std::string sql_error_codes =
-    std::string(
-        "SELECT coalesce(status_code, ''), '', count(*) FROM notifications WHERE status_type = "
-        "'error' AND key IN (") +
-    window_keys + ") GROUP BY 1 ORDER BY 1";
 
 // Same job id, or (without one) same type and object created at or after it.
 const char* const open_jobs_from =
@@ -160,7 +144,14 @@ const char* const sql_all_channels =
 const char* const sql_receipts_after =
     "SELECT channel, count(*) FROM receipts WHERE received_at >= ?2 GROUP BY channel";
 
-// kind, type, status type, status code, count: by_type and by_status are summed from it.
+// kind, type, status type, status code, count: by_type, by_status and error_codes are summed
+// from it.
+const std::string sql_kinds =
+    std::string(
+        "SELECT kind, coalesce(type, ''), coalesce(status_type, ''), coalesce(status_code, ''), "
+        "count(*) FROM notifications WHERE key IN (") +
+    window_keys + ") GROUP BY kind, type, status_type, status_code";
+
 const char* const sql_all_kinds =
     "SELECT kind, coalesce(type, ''), coalesce(status_type, ''), coalesce(status_code, ''), "
     "count(*) FROM report_keys WHERE kind IS NOT NULL AND first_at < ?2 "
@@ -172,10 +163,6 @@ const char* const sql_all_errors =
     "coalesce(status_code, '') ORDER BY created, key) AS n FROM report_keys WHERE "
     "status_type = 'error' AND first_at < ?2) AS k JOIN notifications n ON n.key = k.key "
     "WHERE k.n <= ?3 ORDER BY coalesce(n.status_code, ''), n.created, n.key";
-
-const char* const sql_all_error_codes =
-    "SELECT coalesce(status_code, ''), '', count(*) FROM report_keys WHERE status_type = 'error' "
-    "AND first_at < ?2 GROUP BY 1 ORDER BY 1";
 
 // Counts summed by (first, second), most frequent first, then by first and second.
 std::vector<GroupCount> sorted_groups(
@@ -319,19 +306,19 @@ void load(SQLite::Database& db, const ReportWindow& o, ReportRows& rows) {
                 {text(s.getColumn(0)), text(s.getColumn(1)), s.getColumn(2).getInt64()});
         }
     }
-    if (all_receipts) {
-        std::map<std::pair<std::string, std::string>, std::int64_t> types, statuses;
-        SQLite::Statement s = r.prepare(sql_all_kinds);
+    {
+        std::map<std::pair<std::string, std::string>, std::int64_t> types, statuses, errors;
+        SQLite::Statement s = r.prepare(all_receipts ? sql_all_kinds : sql_kinds);
         while (s.executeStep()) {
             const std::int64_t n = s.getColumn(4).getInt64();
             types[{text(s.getColumn(0)), text(s.getColumn(1))}] += n;
-            statuses[{text(s.getColumn(2)), text(s.getColumn(3))}] += n;
+            std::string status_type = text(s.getColumn(2));
+            if (status_type == "error") errors[{text(s.getColumn(3)), ""}] += n;
+            statuses[{std::move(status_type), text(s.getColumn(3))}] += n;
         }
         rows.by_type = sorted_groups(types);
         rows.by_status = sorted_groups(statuses);
-    } else {
-        rows.by_type = r.groups(sql_by_type);
-        rows.by_status = r.groups(sql_by_status);
+        for (const auto& [code, n] : errors) rows.error_codes.push_back({code.first, "", n});
     }
     {
         SQLite::Statement s = r.prepare(sql_mail_arrivals);
@@ -354,7 +341,6 @@ void load(SQLite::Database& db, const ReportWindow& o, ReportRows& rows) {
             }
         }
     }
-    rows.error_codes = r.groups(all_receipts ? sql_all_error_codes : sql_error_codes);
     {
         SQLite::Statement s = r.prepare(all_receipts ? sql_all_errors : sql_errors);
         while (s.executeStep()) {
