@@ -510,7 +510,7 @@ TEST_CASE("store: a database of schema version 1 migrates to retention and keeps
             "DROP TABLE report_keys; DROP TABLE report_days; "
             "DROP INDEX notifications_first_arrival; "
             "DROP TABLE pruned_keys; DROP TABLE pruned_raw; DROP TABLE prune_horizons; "
-            "DROP INDEX receipts_received_at; "
+            "DROP INDEX receipts_received_at; DROP INDEX notifications_first_received_at; "
             "DROP INDEX quarantine_received_at; DROP INDEX notifications_job_id; "
             "DROP INDEX receipts_channel_received_at; DROP INDEX notifications_open_jobs; "
             "PRAGMA user_version = 1");
@@ -596,7 +596,6 @@ TEST_CASE(
             "DROP TRIGGER report_receipt_added; DROP TRIGGER report_receipt_removed; "
             "DROP TABLE report_keys; DROP TABLE report_days; "
             "DROP INDEX notifications_first_arrival; "
-            "CREATE INDEX notifications_first_received_at ON notifications(first_received_at); "
             "PRAGMA user_version = 3");
         raw.exec("INSERT INTO receipts (key, channel, received_at) VALUES ('" + n1.key +
                  "', 'poll', '2024-06-03T10:00:00Z')");

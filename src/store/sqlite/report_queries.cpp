@@ -38,9 +38,11 @@ const char* const sql_channels =
     "sum(EXISTS (SELECT 1 FROM receipts e WHERE e.key = r.key AND e.rowid < r.rowid)) "
     "FROM receipts r WHERE r.received_at >= ?1 AND r.received_at < ?2 GROUP BY r.channel";
 
+// Per channel, each counted by the (first_channel, first_received_at) index.
 const char* const sql_first_channels =
-    "SELECT first_channel, '', count(*) FROM notifications WHERE first_received_at >= ?1 AND "
-    "first_received_at < ?2 GROUP BY first_channel";
+    "SELECT c.channel, '', (SELECT count(*) FROM notifications WHERE first_channel = c.channel "
+    "AND first_received_at >= ?1 AND first_received_at < ?2) FROM (SELECT 'mail' AS channel "
+    "UNION ALL SELECT 'push' UNION ALL SELECT 'poll' UNION ALL SELECT 'file') AS c";
 
 const char* const sql_quarantine_channels =
     "SELECT channel, '', count(*) FROM quarantine WHERE received_at >= ?1 AND received_at < ?2 "
@@ -60,9 +62,9 @@ const char* const sql_per_day =
     "SELECT day, channel, arrivals AS n FROM report_days "
     "WHERE day > substr(?1, 1, 10) AND day < substr(?2, 1, 10) "
     "UNION ALL SELECT substr(received_at, 1, 10), channel, 1 FROM receipts "
-    "WHERE received_at >= ?1 AND received_at < ?2 AND received_at < substr(?1, 1, 10) || '~' "
+    "WHERE received_at >= ?1 AND received_at < min(?2, substr(?1, 1, 10) || '~') "
     "UNION ALL SELECT substr(received_at, 1, 10), channel, 1 FROM receipts "
-    "WHERE received_at >= ?1 AND received_at < ?2 AND received_at >= substr(?2, 1, 10) "
+    "WHERE received_at >= max(?1, substr(?2, 1, 10)) AND received_at < ?2 "
     "AND substr(?2, 1, 10) > substr(?1, 1, 10)) "
     "GROUP BY day, channel HAVING sum(n) > 0 ORDER BY day, channel";
 
@@ -126,19 +128,21 @@ const char* const sql_dead_letters =
 const char* const sql_starts_before_receipts =
     "SELECT ?1 <= (SELECT min(received_at) FROM receipts)";
 
-// Keys, and per channel: receipts, keys with one before `until`, and keys whose first receipt
-// (lowest rowid, the one that is no duplicate) came by it before `until`.
+// Keys with an arrival before `until`; per channel: receipts (per day, less those at or after
+// `until`), keys with one before `until`, and keys whose first receipt (lowest rowid, the one
+// that is no duplicate) came by it before `until`. Each count is read from an index.
+#define AUTODNS_CHANNEL(name)                                                    \
+    "(SELECT coalesce(sum(arrivals), 0) FROM report_days WHERE channel = '" name \
+    "'), "                                                                       \
+    "(SELECT count(*) FROM report_keys WHERE first_" name                        \
+    " < ?2), "                                                                   \
+    "(SELECT count(*) FROM report_keys WHERE first_channel = '" name             \
+    "' AND first_received "                                                      \
+    "< ?2)"
 const char* const sql_all_channels =
-    "SELECT coalesce(sum(first_at < ?2), 0), "
-    "coalesce(sum(mail), 0), coalesce(sum(first_mail < ?2), 0), "
-    "coalesce(sum(first_channel = 'mail' AND first_received < ?2), 0), "
-    "coalesce(sum(push), 0), coalesce(sum(first_push < ?2), 0), "
-    "coalesce(sum(first_channel = 'push' AND first_received < ?2), 0), "
-    "coalesce(sum(poll), 0), coalesce(sum(first_poll < ?2), 0), "
-    "coalesce(sum(first_channel = 'poll' AND first_received < ?2), 0), "
-    "coalesce(sum(file), 0), coalesce(sum(first_file < ?2), 0), "
-    "coalesce(sum(first_channel = 'file' AND first_received < ?2), 0) "
-    "FROM report_keys";
+    "SELECT (SELECT count(*) FROM report_keys WHERE first_at < ?2), " AUTODNS_CHANNEL(
+        "mail") ", " AUTODNS_CHANNEL("push") ", " AUTODNS_CHANNEL("poll") ", " AUTODNS_CHANNEL("file");
+#undef AUTODNS_CHANNEL
 
 // Receipts at or after `until`, per channel.
 const char* const sql_receipts_after =
@@ -154,14 +158,14 @@ const std::string sql_kinds =
 
 const char* const sql_all_kinds =
     "SELECT kind, coalesce(type, ''), coalesce(status_type, ''), coalesce(status_code, ''), "
-    "count(*) FROM report_keys WHERE kind IS NOT NULL AND first_at < ?2 "
+    "count(*) FROM report_keys WHERE kind IS NOT NULL AND +first_at < ?2 "
     "GROUP BY kind, type, status_type, status_code";
 
 const char* const sql_all_errors =
     "SELECT n.key, n.id, n.kind, n.type, n.status_code, json_extract(n.record, '$.status.text'), "
     "n.object_type, n.object_value, n.created FROM (SELECT key, row_number() OVER (PARTITION BY "
     "coalesce(status_code, '') ORDER BY created, key) AS n FROM report_keys WHERE "
-    "status_type = 'error' AND first_at < ?2) AS k JOIN notifications n ON n.key = k.key "
+    "status_type = 'error' AND +first_at < ?2) AS k JOIN notifications n ON n.key = k.key "
     "WHERE k.n <= ?3 ORDER BY coalesce(n.status_code, ''), n.created, n.key";
 
 // Counts summed by (first, second), most frequent first, then by first and second.

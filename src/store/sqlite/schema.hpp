@@ -151,7 +151,13 @@ FROM (SELECT key, count(*) AS receipts, min(rowid) AS first_rowid,
 JOIN receipts f ON f.rowid = a.first_rowid
 LEFT JOIN notifications n ON n.key = a.key;
 
-CREATE INDEX report_keys_first_mail ON report_keys(first_mail) WHERE first_mail IS NOT NULL;
+CREATE INDEX report_keys_first_at ON report_keys(first_at);
+CREATE INDEX report_keys_first_receipt ON report_keys(first_channel, first_received);
+CREATE INDEX report_keys_first_mail ON report_keys(first_mail, kind, id, type, object_type,
+    object_value, created, first_push, first_poll) WHERE first_mail IS NOT NULL;
+CREATE INDEX report_keys_first_push ON report_keys(first_push) WHERE first_push IS NOT NULL;
+CREATE INDEX report_keys_first_poll ON report_keys(first_poll) WHERE first_poll IS NOT NULL;
+CREATE INDEX report_keys_first_file ON report_keys(first_file) WHERE first_file IS NOT NULL;
 CREATE INDEX report_keys_groups ON report_keys(kind, type, status_type, status_code, first_at);
 CREATE INDEX report_keys_errors ON report_keys(status_code, created)
     WHERE status_type = 'error';
@@ -166,8 +172,7 @@ CREATE TABLE report_days (
 INSERT INTO report_days
 SELECT substr(received_at, 1, 10), channel, count(*) FROM receipts GROUP BY 1, 2;
 
-CREATE INDEX notifications_first_arrival ON notifications(first_received_at, first_channel);
-DROP INDEX notifications_first_received_at;
+CREATE INDEX notifications_first_arrival ON notifications(first_channel, first_received_at);
 
 CREATE TRIGGER report_receipt_added AFTER INSERT ON receipts BEGIN
 INSERT INTO report_keys
