@@ -60,7 +60,7 @@ for n in "${counts[@]}"; do
       rm -f "$db" "$db-wal" "$db-shm"
     else
       db=$PG_URI
-      pg_sql "DROP TABLE IF EXISTS notifications, receipts, quarantine, outbox, pruned_keys, pruned_raw, prune_horizons, autodns_schema CASCADE" >/dev/null 2>&1 || true
+      pg_sql "DROP TABLE IF EXISTS notifications, receipts, quarantine, outbox, pruned_keys, pruned_raw, prune_horizons, report_keys, autodns_schema CASCADE; DROP FUNCTION IF EXISTS report_receipt_added, report_receipt_removed CASCADE" >/dev/null 2>&1 || true
     fi
     start=$SECONDS
     "$build/bench_fill_store" --db "$db" --count "$n" >&2
