@@ -170,8 +170,11 @@ CREATE INDEX report_keys_first_file ON report_keys (first_file) WHERE first_file
 CREATE INDEX report_keys_errors ON report_keys (status_code, created) WHERE status_type = 'error';
 CREATE INDEX notifications_first_arrival ON notifications (first_channel, first_received_at);
 
--- Concurrent writers of the same key meet on its row (INSERT ... ON CONFLICT DO UPDATE).
-CREATE FUNCTION report_receipt_added() RETURNS trigger LANGUAGE plpgsql AS $f$
+-- Concurrent writers of the same key meet on its row (INSERT ... ON CONFLICT DO UPDATE). The
+-- functions run as the schema's owner (SECURITY DEFINER, with the search_path of this
+-- migration): a writer role needs no privilege on report_keys, and cannot change it directly.
+CREATE FUNCTION report_receipt_added() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path FROM CURRENT AS $f$
 BEGIN
     INSERT INTO report_keys AS k
     SELECT NEW.key, n.kind, n.id, n.type, n.status_type, n.status_code, n.object_type,
@@ -213,7 +216,8 @@ END
 $f$;
 
 -- A removed receipt: its key's row is computed again from the receipts left (none: no row).
-CREATE FUNCTION report_receipt_removed() RETURNS trigger LANGUAGE plpgsql AS $f$
+CREATE FUNCTION report_receipt_removed() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path FROM CURRENT AS $f$
 BEGIN
     DELETE FROM report_keys WHERE key = OLD.key;
     INSERT INTO report_keys
