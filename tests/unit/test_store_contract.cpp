@@ -125,8 +125,7 @@ class Backend {
             admin([&](pqxx::work& tx) {
                 tx.exec("DROP TABLE " + schema_ + ".report_keys; DROP FUNCTION " + schema_ +
                         ".report_receipt_added CASCADE; DROP FUNCTION " + schema_ +
-                        ".report_receipt_removed CASCADE; DROP INDEX " + schema_ +
-                        ".notifications_first_arrival; UPDATE " + schema_ +
+                        ".report_receipt_removed CASCADE; UPDATE " + schema_ +
                         ".autodns_schema SET version = 3");
             });
         }

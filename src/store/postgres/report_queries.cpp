@@ -32,11 +32,9 @@ const char* const sql_channels =
     "e.rowid < r.rowid)) "
     "FROM receipts r WHERE r.received_at >= $1 AND r.received_at < $2 GROUP BY r.channel";
 
-// Per channel, each counted by the (first_channel, first_received_at) index.
 const char* const sql_first_channels =
-    "SELECT c.channel, '', (SELECT count(*) FROM notifications WHERE first_channel = c.channel "
-    "AND first_received_at >= $1 AND first_received_at < $2) FROM (VALUES ('mail'), ('push'), "
-    "('poll'), ('file')) AS c (channel)";
+    "SELECT first_channel, '', count(*) FROM notifications WHERE first_received_at >= $1 AND "
+    "first_received_at < $2 GROUP BY first_channel";
 
 const char* const sql_quarantine_channels =
     "SELECT channel, '', count(*) FROM quarantine WHERE received_at >= $1 AND received_at < $2 "

@@ -168,7 +168,6 @@ CREATE INDEX report_keys_first_push ON report_keys (first_push) WHERE first_push
 CREATE INDEX report_keys_first_poll ON report_keys (first_poll) WHERE first_poll IS NOT NULL;
 CREATE INDEX report_keys_first_file ON report_keys (first_file) WHERE first_file IS NOT NULL;
 CREATE INDEX report_keys_errors ON report_keys (status_code, created) WHERE status_type = 'error';
-CREATE INDEX notifications_first_arrival ON notifications (first_channel, first_received_at);
 
 -- Concurrent writers of the same key meet on its row (INSERT ... ON CONFLICT DO UPDATE). The
 -- functions run as the schema's owner (SECURITY DEFINER, with the search_path of this
@@ -424,7 +423,8 @@ inline constexpr const char* pruned_before =
     "SELECT coalesce(max(horizon), '') FROM prune_horizons "
     "WHERE policy IN ('receipts', 'quarantine', 'notifications')";
 inline constexpr const char* vacuum =
-    "VACUUM (ANALYZE) notifications, receipts, quarantine, outbox, pruned_keys, pruned_raw";
+    "VACUUM (ANALYZE) notifications, receipts, quarantine, outbox, pruned_keys, pruned_raw, "
+    "report_keys";
 
 }  // namespace prune
 
