@@ -52,20 +52,6 @@ const char* const sql_per_day =
     "WHERE received_at >= $1 AND received_at < $2 GROUP BY day, channel "
     "ORDER BY substr(received_at, 1, 10) COLLATE \"C\", channel COLLATE \"C\"";
 
-const std::string sql_by_type =
-    std::string(
-        "SELECT kind, coalesce(type, '') AS t, count(*) AS c FROM notifications WHERE key IN (") +
-    window_keys +
-    ") GROUP BY 1, 2 ORDER BY c DESC, kind COLLATE \"C\", coalesce(type, '') COLLATE \"C\"";
-
-const std::string sql_by_status =
-    std::string(
-        "SELECT coalesce(status_type, '') AS s, coalesce(status_code, '') AS k, count(*) AS c "
-        "FROM notifications WHERE key IN (") +
-    window_keys +
-    ") GROUP BY 1, 2 ORDER BY c DESC, coalesce(status_type, '') COLLATE \"C\", "
-    "coalesce(status_code, '') COLLATE \"C\"";
-
 // The first mail of a key is in the window exactly when the key has a mail arrival in the window
 // and none earlier; report_keys holds the first arrival per channel (all time) of every key.
 const char* const sql_mail_arrivals =
@@ -85,12 +71,6 @@ const std::string sql_errors =
     window_keys +
     ")) AS e WHERE n <= $3 ORDER BY coalesce(status_code, '') COLLATE \"C\", created COLLATE "
     "\"C\" NULLS FIRST, key COLLATE \"C\"";
-
-const std::string sql_error_codes =
-    std::string(
-        "SELECT coalesce(status_code, '') AS code, '', count(*) FROM notifications WHERE "
-        "status_type = 'error' AND key IN (") +
-    window_keys + ") GROUP BY 1 ORDER BY coalesce(status_code, '') COLLATE \"C\"";
 
 // Same job id (by the job-id index), or (without one) same type and object created at or
 // after it. The second test is an OR, not a second NOT EXISTS: PostgreSQL turns a NOT EXISTS
@@ -164,7 +144,15 @@ const char* const sql_all_channels =
         "mail") ", " AUTODNS_CHANNEL("push") ", " AUTODNS_CHANNEL("poll") ", " AUTODNS_CHANNEL("file");
 #undef AUTODNS_CHANNEL
 
-// $1 = until. kind, type, status type, status code, count.
+// kind, type, status type, status code, count of the window's keys: by_type, by_status and
+// error_codes are summed from it.
+const std::string sql_kinds =
+    std::string(
+        "SELECT kind, coalesce(type, ''), coalesce(status_type, ''), coalesce(status_code, ''), "
+        "count(*) FROM notifications WHERE key IN (") +
+    window_keys + ") GROUP BY kind, type, status_type, status_code";
+
+// $1 = until. The same from report_keys.
 const char* const sql_all_kinds =
     "SELECT kind, coalesce(type, ''), coalesce(status_type, ''), coalesce(status_code, ''), "
     "count(*) FROM report_keys WHERE kind IS NOT NULL AND first_at < $1 "
@@ -179,12 +167,6 @@ const char* const sql_all_errors =
     "notifications n ON n.key = k.key WHERE k.n <= $2::bigint ORDER BY "
     "coalesce(n.status_code, '') COLLATE \"C\", n.created COLLATE \"C\" NULLS FIRST, "
     "n.key COLLATE \"C\"";
-
-// $1 = until.
-const char* const sql_all_error_codes =
-    "SELECT coalesce(status_code, '') AS code, '', count(*) FROM report_keys WHERE "
-    "status_type = 'error' AND first_at < $1 GROUP BY 1 "
-    "ORDER BY coalesce(status_code, '') COLLATE \"C\"";
 
 // Counts summed by (first, second), most frequent first, then byte-wise by first and second.
 std::vector<GroupCount> sorted_groups(
@@ -307,18 +289,19 @@ void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows) {
     for (const auto& row : r.window(sql_per_day)) {
         rows.per_day.push_back({text(row[0]), text(row[1]), integer(row[2])});
     }
-    if (all_receipts) {
-        std::map<std::pair<std::string, std::string>, std::int64_t> types, statuses;
-        for (const auto& row : r.tx().exec_params(sql_all_kinds, o.until)) {
+    {
+        std::map<std::pair<std::string, std::string>, std::int64_t> types, statuses, errors;
+        for (const auto& row :
+             all_receipts ? r.tx().exec_params(sql_all_kinds, o.until) : r.window(sql_kinds)) {
             const std::int64_t n = integer(row[4]);
             types[{text(row[0]), text(row[1])}] += n;
-            statuses[{text(row[2]), text(row[3])}] += n;
+            std::string status_type = text(row[2]);
+            if (status_type == "error") errors[{text(row[3]), ""}] += n;
+            statuses[{std::move(status_type), text(row[3])}] += n;
         }
         rows.by_type = sorted_groups(types);
         rows.by_status = sorted_groups(statuses);
-    } else {
-        rows.by_type = r.groups(sql_by_type);
-        rows.by_status = r.groups(sql_by_status);
+        for (const auto& [code, n] : errors) rows.error_codes.push_back({code.first, "", n});
     }
     auto mail_arrival = [](const pqxx::row& row) {
         MailArrivalRow m;
@@ -348,13 +331,6 @@ void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows) {
         for (const auto& row : r.window(sql_mail_arrivals)) {
             rows.mail_arrivals.push_back(mail_arrival(row));
         }
-    }
-    if (all_receipts) {
-        for (const auto& row : r.tx().exec_params(sql_all_error_codes, o.until)) {
-            rows.error_codes.push_back({text(row[0]), text(row[1]), integer(row[2])});
-        }
-    } else {
-        rows.error_codes = r.groups(sql_error_codes);
     }
     for (const auto& row : all_receipts ? r.tx().exec_params(sql_all_errors, o.until, r.limit())
                                         : r.window_limit(sql_errors)) {
