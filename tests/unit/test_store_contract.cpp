@@ -854,6 +854,25 @@ CONTRACT("report rows: a window from before the first arrival reads the same as 
     CHECK(describe(a) == describe(older->report_rows(window)));
 }
 
+CONTRACT("report rows: the open jobs' total counts them all, whatever the listing's limit") {
+    auto store = backend.open();
+    for (int i = 0; i < 5; ++i) {
+        Notification n = make_notification(3000 + i, "DomainCreate", "running");
+        n.kind = "job";
+        store->ingest({n},
+                      make_arrival(Channel::push, "j" + std::to_string(i), "",
+                                   "2024-05-0" + std::to_string(1 + i) + "T00:00:00Z"),
+                      "r");
+    }
+    for (std::size_t limit : {std::size_t{2}, std::size_t{0}, std::size_t{50}}) {
+        INFO("limit " << limit);
+        const ReportRows rows = store->report_rows(
+            ReportWindow{"2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z", limit, {}});
+        CHECK(rows.open_jobs_total == 5);
+        CHECK(rows.open_jobs.size() == std::min<std::size_t>(limit, 5));
+    }
+}
+
 CONTRACT("report rows: a store of schema version 3 gets its report summary on opening") {
     const ReportWindow all{"2000-01-01T00:00:00Z", "2024-05-08T03:00:00Z", 3, {}};
     const ReportWindow week{"2024-05-02T00:00:00Z", "2024-05-09T00:00:00Z", 3, {}};
