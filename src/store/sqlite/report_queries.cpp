@@ -33,10 +33,13 @@ const char* const sql_totals_of_all = AUTODNS_TOTALS("0", "0");
 #undef AUTODNS_TOTALS
 
 // A receipt is a duplicate when an earlier receipt (lower rowid) has the same key.
+// The first receipt of a key (lowest rowid) is the only one that is no duplicate; report_keys
+// holds its channel and time, so the duplicates are the receipts less those, counted by index.
 const char* const sql_channels =
-    "SELECT r.channel, count(*), count(DISTINCT r.key), "
-    "sum(EXISTS (SELECT 1 FROM receipts e WHERE e.key = r.key AND e.rowid < r.rowid)) "
-    "FROM receipts r WHERE r.received_at >= ?1 AND r.received_at < ?2 GROUP BY r.channel";
+    "SELECT r.channel, count(*), count(DISTINCT r.key), count(*) - (SELECT count(*) FROM "
+    "report_keys k WHERE k.first_channel = r.channel AND k.first_received >= ?1 AND "
+    "k.first_received < ?2) FROM receipts r WHERE r.received_at >= ?1 AND r.received_at < ?2 "
+    "GROUP BY r.channel";
 
 // Per channel, each counted by the (first_channel, first_received_at) index.
 const char* const sql_first_channels =
