@@ -30,6 +30,7 @@
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
+#include "util/time.hpp"
 
 using namespace autodns;
 namespace fs = std::filesystem;
@@ -505,6 +506,9 @@ TEST_CASE("store: a database of schema version 1 migrates to retention and keeps
         // Back to what version 1 of the program left: no retention tables, no report indexes.
         RawDb raw(path);
         raw.exec(
+            "DROP TRIGGER report_receipt_added; DROP TRIGGER report_receipt_removed; "
+            "DROP TABLE report_keys; DROP TABLE report_days; "
+            "DROP INDEX notifications_first_arrival; "
             "DROP TABLE pruned_keys; DROP TABLE pruned_raw; DROP TABLE prune_horizons; "
             "DROP INDEX receipts_received_at; DROP INDEX notifications_first_received_at; "
             "DROP INDEX quarantine_received_at; DROP INDEX notifications_job_id; "
@@ -528,6 +532,110 @@ TEST_CASE("store: a database of schema version 1 migrates to retention and keeps
     CHECK(store.ingest({make_notification(1)}, make_arrival(Channel::mail, "m3"), "raw")
               .duplicate_count == 1);
     CHECK(store.counts().notifications == 0);
+}
+
+namespace {
+
+// Rows of report_keys and report_days that differ from what the receipts and notifications
+// give, counted both ways.
+std::int64_t summary_mismatches(RawDb& raw) {
+    const std::string keys =
+        "SELECT r.key, n.kind, n.id, n.type, n.status_type, n.status_code, n.object_type, "
+        "n.object_value, n.created, count(*), min(r.rowid), "
+        "(SELECT f.channel FROM receipts f WHERE f.key = r.key ORDER BY f.rowid LIMIT 1), "
+        "(SELECT f.received_at FROM receipts f WHERE f.key = r.key ORDER BY f.rowid LIMIT 1), "
+        "min(r.received_at), count(*) FILTER (WHERE r.channel = 'mail'), "
+        "count(*) FILTER (WHERE r.channel = 'push'), count(*) FILTER (WHERE r.channel = 'poll'), "
+        "count(*) FILTER (WHERE r.channel = 'file'), "
+        "min(r.received_at) FILTER (WHERE r.channel = 'mail'), "
+        "min(r.received_at) FILTER (WHERE r.channel = 'push'), "
+        "min(r.received_at) FILTER (WHERE r.channel = 'poll'), "
+        "min(r.received_at) FILTER (WHERE r.channel = 'file') "
+        "FROM receipts r LEFT JOIN notifications n ON n.key = r.key GROUP BY r.key";
+    const std::string days =
+        "SELECT substr(received_at, 1, 10), channel, count(*) FROM receipts GROUP BY 1, 2";
+    return raw.scalar("SELECT count(*) FROM (SELECT * FROM report_keys EXCEPT " + keys + ")") +
+           raw.scalar("SELECT count(*) FROM (" + keys + " EXCEPT SELECT * FROM report_keys)") +
+           raw.scalar("SELECT count(*) FROM (SELECT * FROM report_days EXCEPT " + days + ")") +
+           raw.scalar("SELECT count(*) FROM (" + days + " EXCEPT SELECT * FROM report_days)");
+}
+
+Arrival arrival_at(Channel channel, const std::string& locator, const std::string& when) {
+    Arrival a = make_arrival(channel, locator);
+    a.received_at = when;
+    return a;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "store: the report summary follows every receipt: ingest, migration from version 3, "
+    "prune, tombstones",
+    "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("v3.sqlite");
+    const Notification n1 = make_notification(1), n2 = make_notification(2, "zone_deleted"),
+                       n3 = make_notification(3);
+    {
+        SqliteStore store(options_for(path));
+        store.ingest({n1}, arrival_at(Channel::push, "p1", "2024-05-01T10:00:00Z"), "r");
+        store.ingest({n1}, arrival_at(Channel::mail, "m1", "2024-06-01T10:00:00Z"), "r");
+        // A later receipt with an earlier arrival time: the first arrival, not the first row.
+        store.ingest({n2}, arrival_at(Channel::poll, "o2", "2024-06-02T10:00:00Z"), "r");
+        store.ingest({n2}, arrival_at(Channel::file, "f2", "2024-05-20T10:00:00Z"), "r");
+    }
+    {
+        RawDb raw(path);
+        CHECK(summary_mismatches(raw) == 0);
+        CHECK(raw.text("SELECT first_channel || ' ' || first_at || ' ' || receipts FROM "
+                       "report_keys WHERE key = '" +
+                       n2.key + "'") == "poll 2024-05-20T10:00:00Z 2");
+        CHECK(raw.scalar("SELECT arrivals FROM report_days WHERE day = '2024-05-20'") == 1);
+        // Back to what version 3 left, and a receipt that version 3 wrote.
+        raw.exec(
+            "DROP TRIGGER report_receipt_added; DROP TRIGGER report_receipt_removed; "
+            "DROP TABLE report_keys; DROP TABLE report_days; "
+            "DROP INDEX notifications_first_arrival; "
+            "PRAGMA user_version = 3");
+        raw.exec("INSERT INTO receipts (key, channel, received_at) VALUES ('" + n1.key +
+                 "', 'poll', '2024-06-03T10:00:00Z')");
+    }
+    SqliteStore store(options_for(path));
+    CHECK(store.schema_version() == 4);
+    store.ingest({n3}, arrival_at(Channel::mail, "m3", "2024-07-01T10:00:00Z"), "r");
+    {
+        RawDb raw(path);
+        CHECK(summary_mismatches(raw) == 0);
+        CHECK(raw.scalar("SELECT count(*) FROM report_keys") == 3);
+        CHECK(raw.text("SELECT first_channel || ' ' || receipts || ' ' || poll FROM report_keys "
+                       "WHERE key = '" +
+                       n1.key + "'") == "push 3 1");
+    }
+    const std::int64_t day = 86400;
+    const std::int64_t may_15 = util::parse_time_to_unix("2024-05-15T00:00:00Z", "UTC0").value();
+    PrunePolicy receipts;
+    receipts.receipt_days = 2;
+    CHECK(store.prune(receipts, may_15 + 2 * day, false).receipts == 1);  // n1 by push
+    {
+        RawDb raw(path);
+        CHECK(summary_mismatches(raw) == 0);
+        CHECK(raw.text("SELECT first_channel || ' ' || first_at || ' ' || receipts FROM "
+                       "report_keys WHERE key = '" +
+                       n1.key + "'") == "mail 2024-06-01T10:00:00Z 2");
+        CHECK(raw.scalar("SELECT count(*) FROM report_days WHERE day = '2024-05-01'") == 0);
+    }
+    PrunePolicy notifications;
+    notifications.notification_days = 2;
+    const std::int64_t june_15 = util::parse_time_to_unix("2024-06-15T00:00:00Z", "UTC0").value();
+    CHECK(store.prune(notifications, june_15 + 2 * day, false).notifications == 2);
+    // A late arrival of a pruned key: a receipt without a stored notification.
+    CHECK(store.ingest({n2}, arrival_at(Channel::mail, "late", "2024-07-02T10:00:00Z"), "r")
+              .duplicate_count == 1);
+    RawDb raw(path);
+    CHECK(summary_mismatches(raw) == 0);
+    CHECK(raw.scalar("SELECT count(*) FROM report_keys") == 2);
+    CHECK(raw.scalar("SELECT count(*) FROM report_keys WHERE key = '" + n2.key +
+                     "' AND kind IS NULL AND mail = 1") == 1);
 }
 
 TEST_CASE("store: migrations run once and a newer schema is refused", "[store]") {

@@ -550,7 +550,7 @@ bool PostgresStore::finish_bulk_load() {
     if (impl_->in_batch() || impl_->options().read_only) return false;
     try {
         impl_->write("analyzing after a bulk load", [&](pqxx::transaction_base& tx) {
-            tx.exec("ANALYZE notifications, receipts, outbox");
+            tx.exec("ANALYZE notifications, receipts, outbox, report_keys");
         });
         return true;
     } catch (const FatalError&) {

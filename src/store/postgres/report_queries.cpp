@@ -26,11 +26,13 @@ const char* const sql_totals =
     "(SELECT count(*) FROM outbox WHERE state = 'dead')";
 
 // A receipt is a duplicate when an earlier receipt (lower rowid) has the same key.
+// The first receipt of a key (lowest rowid) is the only one that is no duplicate; report_keys
+// holds its channel and time, so the duplicates are the receipts less those, counted by index.
 const char* const sql_channels =
-    "SELECT r.channel, count(*), count(DISTINCT r.key), "
-    "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM receipts e WHERE e.key = r.key AND "
-    "e.rowid < r.rowid)) "
-    "FROM receipts r WHERE r.received_at >= $1 AND r.received_at < $2 GROUP BY r.channel";
+    "SELECT r.channel, count(*), count(DISTINCT r.key), count(*) - (SELECT count(*) FROM "
+    "report_keys k WHERE k.first_channel = r.channel AND k.first_received >= $1 AND "
+    "k.first_received < $2) FROM receipts r WHERE r.received_at >= $1 AND r.received_at < $2 "
+    "GROUP BY r.channel";
 
 const char* const sql_first_channels =
     "SELECT first_channel, '', count(*) FROM notifications WHERE first_received_at >= $1 AND "
@@ -52,31 +54,12 @@ const char* const sql_per_day =
     "WHERE received_at >= $1 AND received_at < $2 GROUP BY day, channel "
     "ORDER BY substr(received_at, 1, 10) COLLATE \"C\", channel COLLATE \"C\"";
 
-const std::string sql_by_type =
-    std::string(
-        "SELECT kind, coalesce(type, '') AS t, count(*) AS c FROM notifications WHERE key IN (") +
-    window_keys +
-    ") GROUP BY 1, 2 ORDER BY c DESC, kind COLLATE \"C\", coalesce(type, '') COLLATE \"C\"";
-
-const std::string sql_by_status =
-    std::string(
-        "SELECT coalesce(status_type, '') AS s, coalesce(status_code, '') AS k, count(*) AS c "
-        "FROM notifications WHERE key IN (") +
-    window_keys +
-    ") GROUP BY 1, 2 ORDER BY c DESC, coalesce(status_type, '') COLLATE \"C\", "
-    "coalesce(status_code, '') COLLATE \"C\"";
-
+// The first mail of a key is in the window exactly when the key has a mail arrival in the window
+// and none earlier; report_keys holds the first arrival per channel (all time) of every key.
 const char* const sql_mail_arrivals =
-    "WITH firsts AS (SELECT key, "
-    "min(CASE WHEN channel = 'mail' THEN received_at END COLLATE \"C\") AS first_mail, "
-    "min(CASE WHEN channel = 'push' THEN received_at END COLLATE \"C\") AS first_push, "
-    "min(CASE WHEN channel = 'poll' THEN received_at END COLLATE \"C\") AS first_poll "
-    "FROM receipts WHERE key IN (SELECT key FROM receipts WHERE channel = 'mail' AND "
-    "received_at >= $1 AND received_at < $2) GROUP BY key) "
-    "SELECT n.key, n.id, n.kind, n.type, n.object_type, n.object_value, n.created, "
-    "f.first_mail, f.first_push, f.first_poll FROM firsts f JOIN notifications n ON n.key = "
-    "f.key WHERE f.first_mail >= $1 AND f.first_mail < $2 "
-    "ORDER BY f.first_mail COLLATE \"C\", n.key COLLATE \"C\"";
+    "SELECT key, id, kind, type, object_type, object_value, created, first_mail, first_push, "
+    "first_poll FROM report_keys WHERE first_mail >= $1 AND first_mail < $2 AND kind IS NOT NULL "
+    "ORDER BY first_mail, key COLLATE \"C\"";
 
 // The error notifications in the window, at most $3 of each status code (the first by
 // created, then key), and the count of each code.
@@ -90,12 +73,6 @@ const std::string sql_errors =
     window_keys +
     ")) AS e WHERE n <= $3 ORDER BY coalesce(status_code, '') COLLATE \"C\", created COLLATE "
     "\"C\" NULLS FIRST, key COLLATE \"C\"";
-
-const std::string sql_error_codes =
-    std::string(
-        "SELECT coalesce(status_code, '') AS code, '', count(*) FROM notifications WHERE "
-        "status_type = 'error' AND key IN (") +
-    window_keys + ") GROUP BY 1 ORDER BY coalesce(status_code, '') COLLATE \"C\"";
 
 // Same job id (by the job-id index), or (without one) same type and object created at or
 // after it. The second test is an OR, not a second NOT EXISTS: PostgreSQL turns a NOT EXISTS
@@ -117,10 +94,11 @@ const char* const open_jobs_from =
 
 const std::string sql_open_jobs_count = std::string("SELECT count(*)") + open_jobs_from;
 
+// The listing, each row with the count of all open jobs (one pass instead of two).
 const std::string sql_open_jobs =
     std::string(
         "SELECT n.key, n.id, n.type, n.task, n.status_type, n.status_code, n.object_type, "
-        "n.object_value, n.record->>'job_id', n.created, n.first_received_at") +
+        "n.object_value, n.record->>'job_id', n.created, n.first_received_at, count(*) OVER ()") +
     open_jobs_from +
     " ORDER BY coalesce(n.created, n.first_received_at) COLLATE \"C\", n.key COLLATE \"C\" "
     "LIMIT $2";
@@ -138,6 +116,71 @@ const char* const sql_dead_letters =
     "SELECT o.rowid, o.key, o.handler, o.attempts, coalesce(o.last_error, ''), o.created_at, "
     "n.type, n.object_type, n.object_value FROM outbox o LEFT JOIN notifications n ON n.key = "
     "o.key WHERE o.state = 'dead' ORDER BY o.rowid LIMIT $1";
+
+// When the window starts at or before the earliest receipt, a key has an arrival in the window
+// exactly when its earliest arrival (report_keys.first_at) is before `until`, and the sections
+// below read report_keys instead of joining the receipts once per section (as in SQLite).
+const char* const sql_starts_before_receipts =
+    "SELECT NOT EXISTS (SELECT 1 FROM receipts WHERE received_at < $1)";
+
+const char* const sql_totals_of_all =
+    "SELECT 0, (SELECT count(*) FROM notifications WHERE first_received_at >= $1 AND "
+    "first_received_at < $2), 0, "
+    "(SELECT count(*) FROM quarantine WHERE received_at >= $1 AND received_at < $2), "
+    "(SELECT count(*) FROM outbox WHERE state = 'pending'), "
+    "(SELECT count(*) FROM outbox WHERE state = 'done'), "
+    "(SELECT count(*) FROM outbox WHERE state = 'dead')";
+
+// $1 = until. Keys with an arrival before it; per channel: receipts before it (by the
+// (channel, received_at) index), keys with one before it, keys whose first receipt (lowest
+// rowid, the one that is no duplicate) came by it before it.
+#define AUTODNS_CHANNEL(name)                                        \
+    "(SELECT count(*) FROM receipts WHERE channel = '" name          \
+    "' AND received_at COLLATE \"C\" "                               \
+    "< $1), (SELECT count(*) FROM report_keys WHERE first_" name     \
+    " < $1), "                                                       \
+    "(SELECT count(*) FROM report_keys WHERE first_channel = '" name \
+    "' AND first_received "                                          \
+    "< $1)"
+const char* const sql_all_channels =
+    "SELECT (SELECT count(*) FROM report_keys WHERE first_at < $1), " AUTODNS_CHANNEL(
+        "mail") ", " AUTODNS_CHANNEL("push") ", " AUTODNS_CHANNEL("poll") ", " AUTODNS_CHANNEL("file");
+#undef AUTODNS_CHANNEL
+
+// kind, type, status type, status code, count of the window's keys: by_type, by_status and
+// error_codes are summed from it.
+const std::string sql_kinds =
+    std::string(
+        "SELECT kind, coalesce(type, ''), coalesce(status_type, ''), coalesce(status_code, ''), "
+        "count(*) FROM notifications WHERE key IN (") +
+    window_keys + ") GROUP BY kind, type, status_type, status_code";
+
+// $1 = until. The same from report_keys.
+const char* const sql_all_kinds =
+    "SELECT kind, coalesce(type, ''), coalesce(status_type, ''), coalesce(status_code, ''), "
+    "count(*) FROM report_keys WHERE kind IS NOT NULL AND first_at < $1 "
+    "GROUP BY kind, type, status_type, status_code";
+
+// $1 = until, $2 = limit.
+const char* const sql_all_errors =
+    "SELECT n.key, n.id, n.kind, n.type, n.status_code, n.record->'status'->>'text', "
+    "n.object_type, n.object_value, n.created FROM (SELECT key, row_number() OVER (PARTITION BY "
+    "coalesce(status_code, '') ORDER BY created COLLATE \"C\" NULLS FIRST, key COLLATE \"C\") "
+    "AS n FROM report_keys WHERE status_type = 'error' AND first_at < $1) AS k JOIN "
+    "notifications n ON n.key = k.key WHERE k.n <= $2::bigint ORDER BY "
+    "coalesce(n.status_code, '') COLLATE \"C\", n.created COLLATE \"C\" NULLS FIRST, "
+    "n.key COLLATE \"C\"";
+
+// Counts summed by (first, second), most frequent first, then byte-wise by first and second.
+std::vector<GroupCount> sorted_groups(
+    const std::map<std::pair<std::string, std::string>, std::int64_t>& sums) {
+    std::vector<GroupCount> out;
+    out.reserve(sums.size());
+    for (const auto& [k, n] : sums) out.push_back({k.first, k.second, n});
+    std::stable_sort(out.begin(), out.end(),
+                     [](const GroupCount& a, const GroupCount& b) { return a.count > b.count; });
+    return out;
+}
 
 std::string text(const pqxx::field& f) {
     return f.is_null() ? std::string() : std::string(f.c_str(), f.size());
@@ -193,8 +236,10 @@ void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows) {
     // subplan) is high enough to switch it on, and compiling took 0.5 s of a 0.7 s query.
     tx.exec("SET LOCAL jit = off");
     Reader r(tx, o);
+    const bool all_receipts =
+        r.tx().exec_params(sql_starts_before_receipts, o.since)[0][0].as<bool>();
     {
-        pqxx::result t = r.window(sql_totals);
+        pqxx::result t = r.window(all_receipts ? sql_totals_of_all : sql_totals);
         rows.notifications = integer(t[0][0]);
         rows.new_notifications = integer(t[0][1]);
         rows.arrivals = integer(t[0][2]);
@@ -211,11 +256,26 @@ void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows) {
         c.channel = name;
         return c;
     };
-    for (const auto& row : r.window(sql_channels)) {
-        ChannelRow& c = slot(text(row[0]));
-        c.arrivals = integer(row[1]);
-        c.notifications = integer(row[2]);
-        c.duplicates = integer(row[3]);
+    if (all_receipts) {
+        const pqxx::result t = r.tx().exec_params(sql_all_channels, o.until);
+        rows.notifications = integer(t[0][0]);
+        rows.arrivals = 0;
+        int column = 1;
+        for (const char* name : {"mail", "push", "poll", "file"}) {
+            ChannelRow& c = slot(name);
+            c.arrivals = integer(t[0][column]);
+            c.notifications = integer(t[0][column + 1]);
+            c.duplicates = c.arrivals - integer(t[0][column + 2]);
+            rows.arrivals += c.arrivals;
+            column += 3;
+        }
+    } else {
+        for (const auto& row : r.window(sql_channels)) {
+            ChannelRow& c = slot(text(row[0]));
+            c.arrivals = integer(row[1]);
+            c.notifications = integer(row[2]);
+            c.duplicates = integer(row[3]);
+        }
     }
     for (const GroupCount& g : r.groups(sql_first_channels)) slot(g.first).first_arrivals = g.count;
     for (const GroupCount& g : r.groups(sql_quarantine_channels))
@@ -232,8 +292,20 @@ void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows) {
     for (const auto& row : r.window(sql_per_day)) {
         rows.per_day.push_back({text(row[0]), text(row[1]), integer(row[2])});
     }
-    rows.by_type = r.groups(sql_by_type);
-    rows.by_status = r.groups(sql_by_status);
+    {
+        std::map<std::pair<std::string, std::string>, std::int64_t> types, statuses, errors;
+        for (const auto& row :
+             all_receipts ? r.tx().exec_params(sql_all_kinds, o.until) : r.window(sql_kinds)) {
+            const std::int64_t n = integer(row[4]);
+            types[{text(row[0]), text(row[1])}] += n;
+            std::string status_type = text(row[2]);
+            if (status_type == "error") errors[{text(row[3]), ""}] += n;
+            statuses[{std::move(status_type), text(row[3])}] += n;
+        }
+        rows.by_type = sorted_groups(types);
+        rows.by_status = sorted_groups(statuses);
+        for (const auto& [code, n] : errors) rows.error_codes.push_back({code.first, "", n});
+    }
     auto mail_arrival = [](const pqxx::row& row) {
         MailArrivalRow m;
         m.key = text(row[0]);
@@ -263,8 +335,8 @@ void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows) {
             rows.mail_arrivals.push_back(mail_arrival(row));
         }
     }
-    rows.error_codes = r.groups(sql_error_codes);
-    for (const auto& row : r.window_limit(sql_errors)) {
+    for (const auto& row : all_receipts ? r.tx().exec_params(sql_all_errors, o.until, r.limit())
+                                        : r.window_limit(sql_errors)) {
         ErrorRow e;
         e.key = text(row[0]);
         e.id = optional_int(row[1]);
@@ -277,8 +349,12 @@ void load(pqxx::transaction_base& tx, const ReportWindow& o, ReportRows& rows) {
         e.created = optional_text(row[8]);
         rows.errors.push_back(std::move(e));
     }
-    rows.open_jobs_total = integer(r.tx().exec_params(sql_open_jobs_count, o.until)[0][0]);
+    // Without a listing (limit 0) the count comes from its own query.
+    if (o.list_limit == 0) {
+        rows.open_jobs_total = integer(r.tx().exec_params(sql_open_jobs_count, o.until)[0][0]);
+    }
     for (const auto& row : r.tx().exec_params(sql_open_jobs, o.until, r.limit())) {
+        rows.open_jobs_total = integer(row[11]);
         OpenJobRow j;
         j.key = text(row[0]);
         j.id = optional_int(row[1]);

@@ -113,6 +113,139 @@ CREATE INDEX receipts_channel_received_at ON receipts (channel, received_at COLL
 CREATE INDEX notifications_open_jobs ON notifications (status_type, first_received_at)
     WHERE kind = 'job';
 )sql"},
+    {"report: a summary row per key with receipts, kept by triggers", R"sql(
+-- As in the SQLite schema: one row per key that has receipts (kind NULL: no stored
+-- notification), its lowest-rowid receipt, earliest arrival, receipts and earliest arrival per
+-- channel. Times are compared byte-wise (COLLATE "C"), as the report's queries do.
+CREATE TABLE report_keys (
+    key            text PRIMARY KEY,
+    kind           text,
+    id             bigint,
+    type           text,
+    status_type    text,
+    status_code    text,
+    object_type    text,
+    object_value   text,
+    created        text,
+    receipts       bigint NOT NULL,
+    first_rowid    bigint NOT NULL,
+    first_channel  text NOT NULL,
+    first_received text COLLATE "C" NOT NULL,
+    first_at       text COLLATE "C" NOT NULL,
+    mail           bigint NOT NULL,
+    push           bigint NOT NULL,
+    poll           bigint NOT NULL,
+    file           bigint NOT NULL,
+    first_mail     text COLLATE "C",
+    first_push     text COLLATE "C",
+    first_poll     text COLLATE "C",
+    first_file     text COLLATE "C"
+);
+
+INSERT INTO report_keys
+SELECT a.key, n.kind, n.id, n.type, n.status_type, n.status_code, n.object_type,
+       n.object_value, n.created, a.receipts, a.first_rowid, f.channel, f.received_at,
+       a.first_at, a.mail, a.push, a.poll, a.file, a.first_mail, a.first_push, a.first_poll,
+       a.first_file
+FROM (SELECT key, count(*) AS receipts, min(rowid) AS first_rowid,
+             min(received_at COLLATE "C") AS first_at,
+             count(*) FILTER (WHERE channel = 'mail') AS mail,
+             count(*) FILTER (WHERE channel = 'push') AS push,
+             count(*) FILTER (WHERE channel = 'poll') AS poll,
+             count(*) FILTER (WHERE channel = 'file') AS file,
+             min(received_at COLLATE "C") FILTER (WHERE channel = 'mail') AS first_mail,
+             min(received_at COLLATE "C") FILTER (WHERE channel = 'push') AS first_push,
+             min(received_at COLLATE "C") FILTER (WHERE channel = 'poll') AS first_poll,
+             min(received_at COLLATE "C") FILTER (WHERE channel = 'file') AS first_file
+      FROM receipts GROUP BY key) AS a
+JOIN receipts f ON f.rowid = a.first_rowid
+LEFT JOIN notifications n ON n.key = a.key;
+
+CREATE INDEX report_keys_first_at ON report_keys (first_at);
+CREATE INDEX report_keys_first_receipt ON report_keys (first_channel, first_received);
+CREATE INDEX report_keys_first_mail ON report_keys (first_mail) WHERE first_mail IS NOT NULL;
+CREATE INDEX report_keys_first_push ON report_keys (first_push) WHERE first_push IS NOT NULL;
+CREATE INDEX report_keys_first_poll ON report_keys (first_poll) WHERE first_poll IS NOT NULL;
+CREATE INDEX report_keys_first_file ON report_keys (first_file) WHERE first_file IS NOT NULL;
+CREATE INDEX report_keys_errors ON report_keys (status_code, created) WHERE status_type = 'error';
+
+-- Concurrent writers of the same key meet on its row (INSERT ... ON CONFLICT DO UPDATE). The
+-- functions run as the schema's owner (SECURITY DEFINER, with the search_path of this
+-- migration): a writer role needs no privilege on report_keys, and cannot change it directly.
+CREATE FUNCTION report_receipt_added() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path FROM CURRENT AS $f$
+BEGIN
+    INSERT INTO report_keys AS k
+    SELECT NEW.key, n.kind, n.id, n.type, n.status_type, n.status_code, n.object_type,
+           n.object_value, n.created, 1, NEW.rowid, NEW.channel, NEW.received_at,
+           NEW.received_at, (NEW.channel = 'mail')::int, (NEW.channel = 'push')::int,
+           (NEW.channel = 'poll')::int, (NEW.channel = 'file')::int,
+           CASE WHEN NEW.channel = 'mail' THEN NEW.received_at END,
+           CASE WHEN NEW.channel = 'push' THEN NEW.received_at END,
+           CASE WHEN NEW.channel = 'poll' THEN NEW.received_at END,
+           CASE WHEN NEW.channel = 'file' THEN NEW.received_at END
+    FROM (SELECT 1) AS one LEFT JOIN notifications n ON n.key = NEW.key
+    ON CONFLICT (key) DO UPDATE SET
+        kind = coalesce(k.kind, excluded.kind),
+        id = CASE WHEN k.kind IS NULL THEN excluded.id ELSE k.id END,
+        type = CASE WHEN k.kind IS NULL THEN excluded.type ELSE k.type END,
+        status_type = CASE WHEN k.kind IS NULL THEN excluded.status_type ELSE k.status_type END,
+        status_code = CASE WHEN k.kind IS NULL THEN excluded.status_code ELSE k.status_code END,
+        object_type = CASE WHEN k.kind IS NULL THEN excluded.object_type ELSE k.object_type END,
+        object_value = CASE WHEN k.kind IS NULL THEN excluded.object_value
+                            ELSE k.object_value END,
+        created = CASE WHEN k.kind IS NULL THEN excluded.created ELSE k.created END,
+        receipts = k.receipts + 1,
+        first_rowid = least(k.first_rowid, excluded.first_rowid),
+        first_channel = CASE WHEN excluded.first_rowid < k.first_rowid
+                             THEN excluded.first_channel ELSE k.first_channel END,
+        first_received = CASE WHEN excluded.first_rowid < k.first_rowid
+                              THEN excluded.first_received ELSE k.first_received END,
+        first_at = least(k.first_at, excluded.first_at),
+        mail = k.mail + excluded.mail,
+        push = k.push + excluded.push,
+        poll = k.poll + excluded.poll,
+        file = k.file + excluded.file,
+        first_mail = least(k.first_mail, excluded.first_mail),
+        first_push = least(k.first_push, excluded.first_push),
+        first_poll = least(k.first_poll, excluded.first_poll),
+        first_file = least(k.first_file, excluded.first_file);
+    RETURN NULL;
+END
+$f$;
+
+-- A removed receipt: its key's row is computed again from the receipts left (none: no row).
+CREATE FUNCTION report_receipt_removed() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path FROM CURRENT AS $f$
+BEGIN
+    DELETE FROM report_keys WHERE key = OLD.key;
+    INSERT INTO report_keys
+    SELECT a.key, n.kind, n.id, n.type, n.status_type, n.status_code, n.object_type,
+           n.object_value, n.created, a.receipts, a.first_rowid, f.channel, f.received_at,
+           a.first_at, a.mail, a.push, a.poll, a.file, a.first_mail, a.first_push, a.first_poll,
+           a.first_file
+    FROM (SELECT key, count(*) AS receipts, min(rowid) AS first_rowid,
+                 min(received_at COLLATE "C") AS first_at,
+                 count(*) FILTER (WHERE channel = 'mail') AS mail,
+                 count(*) FILTER (WHERE channel = 'push') AS push,
+                 count(*) FILTER (WHERE channel = 'poll') AS poll,
+                 count(*) FILTER (WHERE channel = 'file') AS file,
+                 min(received_at COLLATE "C") FILTER (WHERE channel = 'mail') AS first_mail,
+                 min(received_at COLLATE "C") FILTER (WHERE channel = 'push') AS first_push,
+                 min(received_at COLLATE "C") FILTER (WHERE channel = 'poll') AS first_poll,
+                 min(received_at COLLATE "C") FILTER (WHERE channel = 'file') AS first_file
+          FROM receipts WHERE key = OLD.key GROUP BY key) AS a
+    JOIN receipts f ON f.rowid = a.first_rowid
+    LEFT JOIN notifications n ON n.key = a.key;
+    RETURN NULL;
+END
+$f$;
+
+CREATE TRIGGER report_receipt_added AFTER INSERT ON receipts
+    FOR EACH ROW EXECUTE FUNCTION report_receipt_added();
+CREATE TRIGGER report_receipt_removed AFTER DELETE ON receipts
+    FOR EACH ROW EXECUTE FUNCTION report_receipt_removed();
+)sql"},
 };
 
 inline constexpr int latest_version = static_cast<int>(sizeof migrations / sizeof migrations[0]);
@@ -296,7 +429,8 @@ inline constexpr const char* pruned_before =
     "SELECT coalesce(max(horizon), '') FROM prune_horizons "
     "WHERE policy IN ('receipts', 'quarantine', 'notifications')";
 inline constexpr const char* vacuum =
-    "VACUUM (ANALYZE) notifications, receipts, quarantine, outbox, pruned_keys, pruned_raw";
+    "VACUUM (ANALYZE) notifications, receipts, quarantine, outbox, pruned_keys, pruned_raw, "
+    "report_keys";
 
 }  // namespace prune
 

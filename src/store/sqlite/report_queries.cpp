@@ -13,26 +13,39 @@ namespace {
 constexpr const char* window_keys =
     "SELECT DISTINCT key FROM receipts WHERE received_at >= ?1 AND received_at < ?2";
 
-const char* const sql_totals =
-    "SELECT (SELECT count(DISTINCT key) FROM receipts WHERE received_at >= ?1 AND "
-    "received_at < ?2), "
-    "(SELECT count(*) FROM notifications WHERE first_received_at >= ?1 AND "
-    "first_received_at < ?2), "
-    "(SELECT count(*) FROM receipts WHERE received_at >= ?1 AND received_at < ?2), "
-    "(SELECT count(*) FROM quarantine WHERE received_at >= ?1 AND received_at < ?2), "
-    "(SELECT count(*) FROM outbox WHERE state = 'pending'), "
-    "(SELECT count(*) FROM outbox WHERE state = 'done'), "
-    "(SELECT count(*) FROM outbox WHERE state = 'dead')";
+#define AUTODNS_TOTALS(keys, receipts)                                                 \
+    "SELECT " keys                                                                     \
+    ", "                                                                               \
+    "(SELECT count(*) FROM notifications WHERE first_received_at >= ?1 AND "           \
+    "first_received_at < ?2), " receipts                                               \
+    ", "                                                                               \
+    "(SELECT count(*) FROM quarantine WHERE received_at >= ?1 AND received_at < ?2), " \
+    "(SELECT count(*) FROM outbox WHERE state = 'pending'), "                          \
+    "(SELECT count(*) FROM outbox WHERE state = 'done'), "                             \
+    "(SELECT count(*) FROM outbox WHERE state = 'dead')"
+
+const char* const sql_totals = AUTODNS_TOTALS(
+    "(SELECT count(DISTINCT key) FROM receipts WHERE received_at >= ?1 AND received_at < ?2)",
+    "(SELECT count(*) FROM receipts WHERE received_at >= ?1 AND received_at < ?2)");
+
+// The same without the keys and receipts, which sql_all_channels counts.
+const char* const sql_totals_of_all = AUTODNS_TOTALS("0", "0");
+#undef AUTODNS_TOTALS
 
 // A receipt is a duplicate when an earlier receipt (lower rowid) has the same key.
+// The first receipt of a key (lowest rowid) is the only one that is no duplicate; report_keys
+// holds its channel and time, so the duplicates are the receipts less those, counted by index.
 const char* const sql_channels =
-    "SELECT r.channel, count(*), count(DISTINCT r.key), "
-    "sum(EXISTS (SELECT 1 FROM receipts e WHERE e.key = r.key AND e.rowid < r.rowid)) "
-    "FROM receipts r WHERE r.received_at >= ?1 AND r.received_at < ?2 GROUP BY r.channel";
+    "SELECT r.channel, count(*), count(DISTINCT r.key), count(*) - (SELECT count(*) FROM "
+    "report_keys k WHERE k.first_channel = r.channel AND k.first_received >= ?1 AND "
+    "k.first_received < ?2) FROM receipts r WHERE r.received_at >= ?1 AND r.received_at < ?2 "
+    "GROUP BY r.channel";
 
+// Per channel, each counted by the (first_channel, first_received_at) index.
 const char* const sql_first_channels =
-    "SELECT first_channel, '', count(*) FROM notifications WHERE first_received_at >= ?1 AND "
-    "first_received_at < ?2 GROUP BY first_channel";
+    "SELECT c.channel, '', (SELECT count(*) FROM notifications WHERE first_channel = c.channel "
+    "AND first_received_at >= ?1 AND first_received_at < ?2) FROM (SELECT 'mail' AS channel "
+    "UNION ALL SELECT 'push' UNION ALL SELECT 'poll' UNION ALL SELECT 'file') AS c";
 
 const char* const sql_quarantine_channels =
     "SELECT channel, '', count(*) FROM quarantine WHERE received_at >= ?1 AND received_at < ?2 "
@@ -45,30 +58,25 @@ const char* const sql_last_received =
     "UNION ALL SELECT 'push' UNION ALL SELECT 'poll' UNION ALL SELECT 'file') AS c) "
     "WHERE last IS NOT NULL";
 
+// The days strictly between the window's first and last day from report_days, those two days
+// from the receipts ('~' sorts after every character of a stored time: D || '~' is past day D).
 const char* const sql_per_day =
-    "SELECT substr(received_at, 1, 10) AS day, channel, count(*) FROM receipts "
-    "WHERE received_at >= ?1 AND received_at < ?2 GROUP BY day, channel ORDER BY day, channel";
+    "SELECT day, channel, sum(n) FROM ("
+    "SELECT day, channel, arrivals AS n FROM report_days "
+    "WHERE day > substr(?1, 1, 10) AND day < substr(?2, 1, 10) "
+    "UNION ALL SELECT substr(received_at, 1, 10), channel, 1 FROM receipts "
+    "WHERE received_at >= ?1 AND received_at < min(?2, substr(?1, 1, 10) || '~') "
+    "UNION ALL SELECT substr(received_at, 1, 10), channel, 1 FROM receipts "
+    "WHERE received_at >= max(?1, substr(?2, 1, 10)) AND received_at < ?2 "
+    "AND substr(?2, 1, 10) > substr(?1, 1, 10)) "
+    "GROUP BY day, channel HAVING sum(n) > 0 ORDER BY day, channel";
 
-const std::string sql_by_type = std::string(
-                                    "SELECT kind, coalesce(type, ''), count(*) FROM "
-                                    "notifications WHERE key IN (") +
-                                window_keys + ") GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2";
-
-const std::string sql_by_status = std::string(
-                                      "SELECT coalesce(status_type, ''), coalesce(status_code, "
-                                      "''), count(*) FROM notifications WHERE key IN (") +
-                                  window_keys + ") GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2";
-
+// The first mail of a key is in the window exactly when the key has a mail arrival in the window
+// and none earlier; report_keys holds the first arrival per channel (all time) of every key.
 const char* const sql_mail_arrivals =
-    "WITH firsts AS (SELECT key, "
-    "min(CASE WHEN channel = 'mail' THEN received_at END) AS first_mail, "
-    "min(CASE WHEN channel = 'push' THEN received_at END) AS first_push, "
-    "min(CASE WHEN channel = 'poll' THEN received_at END) AS first_poll "
-    "FROM receipts WHERE key IN (SELECT key FROM receipts WHERE channel = 'mail' AND "
-    "received_at >= ?1 AND received_at < ?2) GROUP BY key) "
-    "SELECT n.key, n.id, n.kind, n.type, n.object_type, n.object_value, n.created, "
-    "f.first_mail, f.first_push, f.first_poll FROM firsts f JOIN notifications n ON n.key = "
-    "f.key WHERE f.first_mail >= ?1 AND f.first_mail < ?2 ORDER BY f.first_mail, n.key";
+    "SELECT key, id, kind, type, object_type, object_value, created, first_mail, first_push, "
+    "first_poll FROM report_keys WHERE first_mail >= ?1 AND first_mail < ?2 AND kind IS NOT NULL "
+    "ORDER BY first_mail, key";
 
 // The error notifications in the window, at most ?3 of each status code (the first by
 // created, then key), and the count of each code.
@@ -79,12 +87,6 @@ const std::string sql_errors =
         "coalesce(status_code, '') ORDER BY created, key) AS n FROM notifications WHERE "
         "status_type = 'error' AND key IN (") +
     window_keys + ")) WHERE n <= ?3 ORDER BY coalesce(status_code, ''), created, key";
-
-const std::string sql_error_codes =
-    std::string(
-        "SELECT coalesce(status_code, ''), '', count(*) FROM notifications WHERE status_type = "
-        "'error' AND key IN (") +
-    window_keys + ") GROUP BY 1 ORDER BY 1";
 
 // Same job id, or (without one) same type and object created at or after it.
 const char* const open_jobs_from =
@@ -122,6 +124,64 @@ const char* const sql_dead_letters =
     "n.type, n.object_type, n.object_value FROM outbox o LEFT JOIN notifications n ON n.key = "
     "o.key WHERE o.state = 'dead' ORDER BY o.rowid LIMIT ?1";
 
+// When the window starts at or before the earliest receipt, a key has an arrival in the window
+// exactly when its earliest arrival (report_keys.first_at) is before `until`, and the sections
+// below read report_keys (one row per key with receipts) instead of joining the receipts once
+// per section. Receipts at or after `until` (usually none, or the last seconds) are subtracted.
+const char* const sql_starts_before_receipts =
+    "SELECT ?1 <= (SELECT min(received_at) FROM receipts)";
+
+// Keys with an arrival before `until`; per channel: receipts (per day, less those at or after
+// `until`), keys with one before `until`, and keys whose first receipt (lowest rowid, the one
+// that is no duplicate) came by it before `until`. Each count is read from an index.
+#define AUTODNS_CHANNEL(name)                                                    \
+    "(SELECT coalesce(sum(arrivals), 0) FROM report_days WHERE channel = '" name \
+    "'), "                                                                       \
+    "(SELECT count(*) FROM report_keys WHERE first_" name                        \
+    " < ?2), "                                                                   \
+    "(SELECT count(*) FROM report_keys WHERE first_channel = '" name             \
+    "' AND first_received "                                                      \
+    "< ?2)"
+const char* const sql_all_channels =
+    "SELECT (SELECT count(*) FROM report_keys WHERE first_at < ?2), " AUTODNS_CHANNEL(
+        "mail") ", " AUTODNS_CHANNEL("push") ", " AUTODNS_CHANNEL("poll") ", " AUTODNS_CHANNEL("file");
+#undef AUTODNS_CHANNEL
+
+// Receipts at or after `until`, per channel.
+const char* const sql_receipts_after =
+    "SELECT channel, count(*) FROM receipts WHERE received_at >= ?2 GROUP BY channel";
+
+// kind, type, status type, status code, count: by_type, by_status and error_codes are summed
+// from it.
+const std::string sql_kinds =
+    std::string(
+        "SELECT kind, coalesce(type, ''), coalesce(status_type, ''), coalesce(status_code, ''), "
+        "count(*) FROM notifications WHERE key IN (") +
+    window_keys + ") GROUP BY kind, type, status_type, status_code";
+
+const char* const sql_all_kinds =
+    "SELECT kind, coalesce(type, ''), coalesce(status_type, ''), coalesce(status_code, ''), "
+    "count(*) FROM report_keys WHERE kind IS NOT NULL AND +first_at < ?2 "
+    "GROUP BY kind, type, status_type, status_code";
+
+const char* const sql_all_errors =
+    "SELECT n.key, n.id, n.kind, n.type, n.status_code, json_extract(n.record, '$.status.text'), "
+    "n.object_type, n.object_value, n.created FROM (SELECT key, row_number() OVER (PARTITION BY "
+    "coalesce(status_code, '') ORDER BY created, key) AS n FROM report_keys WHERE "
+    "status_type = 'error' AND +first_at < ?2) AS k JOIN notifications n ON n.key = k.key "
+    "WHERE k.n <= ?3 ORDER BY coalesce(n.status_code, ''), n.created, n.key";
+
+// Counts summed by (first, second), most frequent first, then by first and second.
+std::vector<GroupCount> sorted_groups(
+    const std::map<std::pair<std::string, std::string>, std::int64_t>& sums) {
+    std::vector<GroupCount> out;
+    out.reserve(sums.size());
+    for (const auto& [k, n] : sums) out.push_back({k.first, k.second, n});
+    std::stable_sort(out.begin(), out.end(),
+                     [](const GroupCount& a, const GroupCount& b) { return a.count > b.count; });
+    return out;
+}
+
 std::string text(const SQLite::Column& c) {
     if (c.isNull()) return {};
     return std::string(static_cast<const char*>(c.getBlob()),
@@ -146,7 +206,7 @@ class Reader {
     SQLite::Statement prepare(const std::string& sql) {
         SQLite::Statement s(db_, sql);
         s.bind(1, o_.since);
-        s.bind(2, o_.until);
+        if (s.getBindParameterCount() >= 2) s.bind(2, o_.until);
         if (s.getBindParameterCount() >= 3) s.bind(3, static_cast<std::int64_t>(o_.list_limit));
         return s;
     }
@@ -178,8 +238,13 @@ namespace sqlite_report {
 
 void load(SQLite::Database& db, const ReportWindow& o, ReportRows& rows) {
     Reader r(db, o);
+    bool all_receipts = false;
     {
-        SQLite::Statement s = r.prepare(sql_totals);
+        SQLite::Statement s = r.prepare(sql_starts_before_receipts);
+        all_receipts = s.executeStep() && s.getColumn(0).getInt() == 1;
+    }
+    {
+        SQLite::Statement s = r.prepare(all_receipts ? sql_totals_of_all : sql_totals);
         s.executeStep();
         rows.notifications = s.getColumn(0).getInt64();
         rows.new_notifications = s.getColumn(1).getInt64();
@@ -197,7 +262,26 @@ void load(SQLite::Database& db, const ReportWindow& o, ReportRows& rows) {
         c.channel = name;
         return c;
     };
-    {
+    if (all_receipts) {
+        std::map<std::string, std::int64_t> after;
+        {
+            SQLite::Statement s = r.prepare(sql_receipts_after);
+            while (s.executeStep()) after[text(s.getColumn(0))] = s.getColumn(1).getInt64();
+        }
+        SQLite::Statement s = r.prepare(sql_all_channels);
+        s.executeStep();
+        rows.notifications = s.getColumn(0).getInt64();
+        rows.arrivals = 0;
+        int column = 1;
+        for (const char* name : {"mail", "push", "poll", "file"}) {
+            ChannelRow& c = slot(name);
+            c.arrivals = s.getColumn(column).getInt64() - after[name];
+            c.notifications = s.getColumn(column + 1).getInt64();
+            c.duplicates = c.arrivals - s.getColumn(column + 2).getInt64();
+            rows.arrivals += c.arrivals;
+            column += 3;
+        }
+    } else {
         SQLite::Statement s = r.prepare(sql_channels);
         while (s.executeStep()) {
             ChannelRow& c = slot(text(s.getColumn(0)));
@@ -229,8 +313,20 @@ void load(SQLite::Database& db, const ReportWindow& o, ReportRows& rows) {
                 {text(s.getColumn(0)), text(s.getColumn(1)), s.getColumn(2).getInt64()});
         }
     }
-    rows.by_type = r.groups(sql_by_type);
-    rows.by_status = r.groups(sql_by_status);
+    {
+        std::map<std::pair<std::string, std::string>, std::int64_t> types, statuses, errors;
+        SQLite::Statement s = r.prepare(all_receipts ? sql_all_kinds : sql_kinds);
+        while (s.executeStep()) {
+            const std::int64_t n = s.getColumn(4).getInt64();
+            types[{text(s.getColumn(0)), text(s.getColumn(1))}] += n;
+            std::string status_type = text(s.getColumn(2));
+            if (status_type == "error") errors[{text(s.getColumn(3)), ""}] += n;
+            statuses[{std::move(status_type), text(s.getColumn(3))}] += n;
+        }
+        rows.by_type = sorted_groups(types);
+        rows.by_status = sorted_groups(statuses);
+        for (const auto& [code, n] : errors) rows.error_codes.push_back({code.first, "", n});
+    }
     {
         SQLite::Statement s = r.prepare(sql_mail_arrivals);
         while (s.executeStep()) {
@@ -252,9 +348,8 @@ void load(SQLite::Database& db, const ReportWindow& o, ReportRows& rows) {
             }
         }
     }
-    rows.error_codes = r.groups(sql_error_codes);
     {
-        SQLite::Statement s = r.prepare(sql_errors);
+        SQLite::Statement s = r.prepare(all_receipts ? sql_all_errors : sql_errors);
         while (s.executeStep()) {
             ErrorRow e;
             e.key = text(s.getColumn(0));

@@ -105,6 +105,142 @@ CREATE INDEX receipts_channel_received_at ON receipts(channel, received_at);
 CREATE INDEX notifications_open_jobs ON notifications(status_type, first_received_at)
     WHERE kind = 'job';
 )sql"},
+    {"report: a summary row per key with receipts and arrivals per day, kept by triggers", R"sql(
+-- One row per key that has receipts: the stored notification's columns the report groups by
+-- (kind NULL: no stored notification), the receipt with the lowest rowid (the only one that is
+-- not a duplicate), the earliest arrival, and receipts and earliest arrival per channel.
+CREATE TABLE report_keys (
+    key            TEXT PRIMARY KEY NOT NULL,
+    kind           TEXT,
+    id             INTEGER,
+    type           TEXT,
+    status_type    TEXT,
+    status_code    TEXT,
+    object_type    TEXT,
+    object_value   TEXT,
+    created        TEXT,
+    receipts       INTEGER NOT NULL,
+    first_rowid    INTEGER NOT NULL,
+    first_channel  TEXT NOT NULL,
+    first_received TEXT NOT NULL,
+    first_at       TEXT NOT NULL,
+    mail           INTEGER NOT NULL,
+    push           INTEGER NOT NULL,
+    poll           INTEGER NOT NULL,
+    file           INTEGER NOT NULL,
+    first_mail     TEXT,
+    first_push     TEXT,
+    first_poll     TEXT,
+    first_file     TEXT
+) WITHOUT ROWID;
+
+INSERT INTO report_keys
+SELECT a.key, n.kind, n.id, n.type, n.status_type, n.status_code, n.object_type,
+       n.object_value, n.created, a.receipts, a.first_rowid, f.channel, f.received_at,
+       a.first_at, a.mail, a.push, a.poll, a.file, a.first_mail, a.first_push, a.first_poll,
+       a.first_file
+FROM (SELECT key, count(*) AS receipts, min(rowid) AS first_rowid,
+             min(received_at) AS first_at,
+             sum(channel = 'mail') AS mail, sum(channel = 'push') AS push,
+             sum(channel = 'poll') AS poll, sum(channel = 'file') AS file,
+             min(CASE WHEN channel = 'mail' THEN received_at END) AS first_mail,
+             min(CASE WHEN channel = 'push' THEN received_at END) AS first_push,
+             min(CASE WHEN channel = 'poll' THEN received_at END) AS first_poll,
+             min(CASE WHEN channel = 'file' THEN received_at END) AS first_file
+      FROM receipts GROUP BY key) AS a
+JOIN receipts f ON f.rowid = a.first_rowid
+LEFT JOIN notifications n ON n.key = a.key;
+
+CREATE INDEX report_keys_first_at ON report_keys(first_at);
+CREATE INDEX report_keys_first_receipt ON report_keys(first_channel, first_received);
+CREATE INDEX report_keys_first_mail ON report_keys(first_mail, kind, id, type, object_type,
+    object_value, created, first_push, first_poll) WHERE first_mail IS NOT NULL;
+CREATE INDEX report_keys_first_push ON report_keys(first_push) WHERE first_push IS NOT NULL;
+CREATE INDEX report_keys_first_poll ON report_keys(first_poll) WHERE first_poll IS NOT NULL;
+CREATE INDEX report_keys_first_file ON report_keys(first_file) WHERE first_file IS NOT NULL;
+CREATE INDEX report_keys_groups ON report_keys(kind, type, status_type, status_code, first_at);
+CREATE INDEX report_keys_errors ON report_keys(status_code, created)
+    WHERE status_type = 'error';
+
+-- Receipts per day (substr(received_at, 1, 10)) and channel.
+CREATE TABLE report_days (
+    day      TEXT NOT NULL,
+    channel  TEXT NOT NULL,
+    arrivals INTEGER NOT NULL,
+    PRIMARY KEY (day, channel)
+) WITHOUT ROWID;
+INSERT INTO report_days
+SELECT substr(received_at, 1, 10), channel, count(*) FROM receipts GROUP BY 1, 2;
+
+CREATE INDEX notifications_first_arrival ON notifications(first_channel, first_received_at);
+
+CREATE TRIGGER report_receipt_added AFTER INSERT ON receipts BEGIN
+INSERT INTO report_keys
+SELECT new.key, n.kind, n.id, n.type, n.status_type, n.status_code, n.object_type,
+       n.object_value, n.created, 1, new.rowid, new.channel, new.received_at, new.received_at,
+       new.channel = 'mail', new.channel = 'push', new.channel = 'poll', new.channel = 'file',
+       CASE WHEN new.channel = 'mail' THEN new.received_at END,
+       CASE WHEN new.channel = 'push' THEN new.received_at END,
+       CASE WHEN new.channel = 'poll' THEN new.received_at END,
+       CASE WHEN new.channel = 'file' THEN new.received_at END
+FROM (SELECT 1) LEFT JOIN notifications n ON n.key = new.key WHERE true
+ON CONFLICT (key) DO UPDATE SET
+    kind = coalesce(kind, excluded.kind),
+    id = CASE WHEN kind IS NULL THEN excluded.id ELSE id END,
+    type = CASE WHEN kind IS NULL THEN excluded.type ELSE type END,
+    status_type = CASE WHEN kind IS NULL THEN excluded.status_type ELSE status_type END,
+    status_code = CASE WHEN kind IS NULL THEN excluded.status_code ELSE status_code END,
+    object_type = CASE WHEN kind IS NULL THEN excluded.object_type ELSE object_type END,
+    object_value = CASE WHEN kind IS NULL THEN excluded.object_value ELSE object_value END,
+    created = CASE WHEN kind IS NULL THEN excluded.created ELSE created END,
+    receipts = receipts + 1,
+    first_rowid = min(first_rowid, excluded.first_rowid),
+    first_channel = CASE WHEN excluded.first_rowid < first_rowid THEN excluded.first_channel
+                         ELSE first_channel END,
+    first_received = CASE WHEN excluded.first_rowid < first_rowid THEN excluded.first_received
+                          ELSE first_received END,
+    first_at = min(first_at, excluded.first_at),
+    mail = mail + excluded.mail,
+    push = push + excluded.push,
+    poll = poll + excluded.poll,
+    file = file + excluded.file,
+    first_mail = CASE WHEN first_mail IS NULL OR excluded.first_mail < first_mail
+                      THEN coalesce(excluded.first_mail, first_mail) ELSE first_mail END,
+    first_push = CASE WHEN first_push IS NULL OR excluded.first_push < first_push
+                      THEN coalesce(excluded.first_push, first_push) ELSE first_push END,
+    first_poll = CASE WHEN first_poll IS NULL OR excluded.first_poll < first_poll
+                      THEN coalesce(excluded.first_poll, first_poll) ELSE first_poll END,
+    first_file = CASE WHEN first_file IS NULL OR excluded.first_file < first_file
+                      THEN coalesce(excluded.first_file, first_file) ELSE first_file END;
+INSERT INTO report_days VALUES (substr(new.received_at, 1, 10), new.channel, 1)
+ON CONFLICT (day, channel) DO UPDATE SET arrivals = arrivals + 1;
+END;
+
+-- A removed receipt: its key's row is computed again from the receipts left (none: no row).
+CREATE TRIGGER report_receipt_removed AFTER DELETE ON receipts BEGIN
+DELETE FROM report_keys WHERE key = old.key;
+INSERT INTO report_keys
+SELECT a.key, n.kind, n.id, n.type, n.status_type, n.status_code, n.object_type,
+       n.object_value, n.created, a.receipts, a.first_rowid, f.channel, f.received_at,
+       a.first_at, a.mail, a.push, a.poll, a.file, a.first_mail, a.first_push, a.first_poll,
+       a.first_file
+FROM (SELECT key, count(*) AS receipts, min(rowid) AS first_rowid,
+             min(received_at) AS first_at,
+             sum(channel = 'mail') AS mail, sum(channel = 'push') AS push,
+             sum(channel = 'poll') AS poll, sum(channel = 'file') AS file,
+             min(CASE WHEN channel = 'mail' THEN received_at END) AS first_mail,
+             min(CASE WHEN channel = 'push' THEN received_at END) AS first_push,
+             min(CASE WHEN channel = 'poll' THEN received_at END) AS first_poll,
+             min(CASE WHEN channel = 'file' THEN received_at END) AS first_file
+      FROM receipts WHERE key = old.key GROUP BY key) AS a
+JOIN receipts f ON f.rowid = a.first_rowid
+LEFT JOIN notifications n ON n.key = a.key;
+UPDATE report_days SET arrivals = arrivals - 1
+WHERE day = substr(old.received_at, 1, 10) AND channel = old.channel;
+DELETE FROM report_days
+WHERE day = substr(old.received_at, 1, 10) AND channel = old.channel AND arrivals <= 0;
+END;
+)sql"},
 };
 
 inline constexpr int latest_version = static_cast<int>(sizeof migrations / sizeof migrations[0]);
