@@ -20,13 +20,13 @@ void log_line(std::string_view command, std::string_view text) {
     write_log_line(log_text(command, text));
 }
 
-void write_log_line(std::string_view text) {
-    std::string line(text);
-    line += '\n';
+void write_log_line(std::string_view line) {
+    std::string out(line);
+    out += '\n';
     std::fflush(stderr);  // anything stdio still holds goes first
     std::size_t done = 0;
-    while (done < line.size()) {
-        const ssize_t n = ::write(STDERR_FILENO, line.data() + done, line.size() - done);
+    while (done < out.size()) {
+        const ssize_t n = ::write(STDERR_FILENO, out.data() + done, out.size() - done);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return;  // stderr closed or full: nothing better to do with a log line
         done += static_cast<std::size_t>(n);

@@ -16,53 +16,7 @@ FAST=(--once --timeout 30 --retry-min 0.05 --retry-max 0.2)
 QUEUE=("$P/001-epp-poll-reply.xml" "$P/eppdoc-transfer_ack-poll.xml" "$P/eppdoc-transfer_start-undeclared-prefix-poll.xml")
 IDS="880369 880178 900467"
 
-command -v openssl >/dev/null || { fail "openssl is not installed (scripts/bootstrap.sh installs it)"; finish; exit 1; }
-cat >"$T/openssl.cnf" <<'CNF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = test
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = CA:FALSE
-keyUsage = digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-CNF
-EC=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
-openssl req -x509 "${EC[@]}" -config "$T/openssl.cnf" -extensions ca -subj "/CN=ca test" \
-  -days 2 -keyout "$T/ca.key" -out "$T/ca.pem" 2>/dev/null
-openssl req "${EC[@]}" -config "$T/openssl.cnf" -subj "/CN=localhost" \
-  -keyout "$T/server.key" -out "$T/server.csr" 2>/dev/null
-openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
-  -days 2 -extfile "$T/openssl.cnf" -extensions server -out "$T/server.pem" 2>/dev/null
-[ -s "$T/server.pem" ] || { echo "openssl could not make the certificates" >&2; exit 1; }
-
-start_standin() {  # start_standin NAME ARGS...: sets STANDIN_PID, URL, STANDIN_LOG
-  local name=$1
-  shift
-  STANDIN_LOG=$T/$name.log
-  : >"$STANDIN_LOG"
-  rm -f "$T/$name.port"
-  python3 "$SRC/tests/integration/epp_standin.py" --cert "$T/server.pem" --key "$T/server.key" \
-    --user user --password "$(secret -pw)" --port-file "$T/$name.port" --log "$STANDIN_LOG" "$@" &
-  STANDIN_PID=$!
-  for _ in $(seq 300); do
-    [ -s "$T/$name.port" ] && break
-    sleep 0.1
-  done
-  [ -s "$T/$name.port" ] || { echo "stand-in did not start" >&2; exit 1; }
-  URL=localhost:$(cat "$T/$name.port")
-}
-stop_standin() {
-  kill "$STANDIN_PID" 2>/dev/null || true
-  wait "$STANDIN_PID" 2>/dev/null || true
-}
-acked() { awk '$1 == "ACK" && $3 == "ok" {print $2}' "$STANDIN_LOG" | tr '\n' ' ' | sed 's/ $//'; }
+source "$(dirname "$0")/epp_lib.sh"
 acks() { grep -c '^ACK' "$STANDIN_LOG" || true; }
 violations() { grep -c 'VIOLATION' "$STANDIN_LOG" || true; }
 poll() { "$BIN" poll --protocol epp --url "$URL" --ca-file "$T/ca.pem" "$@"; }
