@@ -35,6 +35,10 @@ hold() {
   python3 - "$1" "$T/holder.ready" <<'PY' &
 import sqlite3, sys, time
 con = sqlite3.connect(sys.argv[1], isolation_level=None)
+# A read transaction held open: its snapshot keeps every checkpoint from copying the whole WAL
+# back, so no later commit restarts the WAL (a restart syncs the new WAL header whatever the
+# synchronous setting, which would hide a commit that is not durable).
+con.execute("BEGIN")
 con.execute("SELECT count(*) FROM sqlite_master").fetchall()
 open(sys.argv[2], "w").write("ready\n")
 time.sleep(300)
@@ -49,8 +53,9 @@ release() {
 }
 trap 'release; rm -rf "$T"' EXIT
 
-# fresh_db DB: a database holding one mail, its WAL checkpointed away, then held open and one
-# more mail committed (the first commit into a new WAL syncs its header whatever the setting).
+# fresh_db DB: a database holding one mail, its WAL checkpointed away, then held open (with a
+# read transaction) and one more mail committed (the first commit into a new WAL syncs its
+# header whatever the setting).
 fresh_db() {
   make_mail 9400001 | "$BIN" mail --db "$1" 2>/dev/null
   hold "$1"
