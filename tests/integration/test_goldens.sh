@@ -36,9 +36,11 @@ python3 "$ORACLE" check-parse "$BIN" "${maildir[@]}" >"$T/maildir.out" || status
 expect_eq "samples/maildir: parse agrees with the oracle ($(tail -n 3 "$T/maildir.out" | tr '\n' ' '))" "$status" 0
 expect_contains "samples/maildir: every mail compared" "$(tail -n 1 "$T/maildir.out")" "${#maildir[@]} input(s) compared"
 
-# The oracle is not blind: a golden with a wrong id, a wrong time or a wrong type fails it.
+# The oracle is not blind: a golden with a wrong id, a wrong time, a wrong type or a wrong
+# status code or status type fails it.
 f=$SRC/samples/payloads/003-autoupdate_dns_success-push.xml
-for change in 's/"id":1005491840/"id":1005491841/' 's/12:52:44Z/13:52:44Z/' 's/"type":"autoupdate_dns_success"/"type":"autoupdate_dns_error"/'; do
+for change in 's/"id":1005491840/"id":1005491841/' 's/12:52:44Z/13:52:44Z/' 's/"type":"autoupdate_dns_success"/"type":"autoupdate_dns_error"/' \
+  's/"code":"S0102"/"code":"S0103"/' 's/"type":"success"/"type":"error"/'; do
   cp "$f" "$T/probe.xml"
   sed "$change" "$f.expected.jsonl" >"$T/probe.xml.expected.jsonl"
   status=0

@@ -82,6 +82,31 @@ def record(**fields):
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def json_status(st):
+    """docs/formats.md, "status": a message's status object -> (code, type lower-cased); the
+    code may be spelled resultCode. None when there is no status object."""
+    if not isinstance(st, dict):
+        return None
+    code = st.get("code", st.get("resultCode"))
+    return (code if isinstance(code, str) and code.strip() else None,
+            st["type"].lower() if isinstance(st.get("type"), str) and st["type"].strip() else None)
+
+
+def xml_status(e):
+    """The same for an XML <status> element (code, type lower-cased)."""
+    if e is None:
+        return None
+    code, typ = text_of(e, "code"), text_of(e, "type")
+    return (code or None, typ.lower() if typ else None)
+
+
+def with_status(r, status):
+    """r with status_code / status_type from a (code, type) pair (nothing when None)."""
+    if r is not None and status is not None:
+        r.update(record(status_code=status[0], status_type=status[1]))
+    return r
+
+
 def other_call_success(code):
     """docs/formats.md: a success reply (an S status code) of another call than the poll
     (S0905) lists objects, it is a call's answer and no notification."""
@@ -96,12 +121,15 @@ def json_message(m):
         return None
     obj = m.get("object") if isinstance(m.get("object"), dict) else {}
     if isinstance(m.get("notify"), dict):
-        return record(id=as_int(m.get("id")), kind="notify", type=m["notify"].get("type"),
-                      object=(obj.get("value") or None), stid=m.get("stid"),
-                      notice=m.get("notice") if isinstance(m.get("notice"), str) else None)
+        return with_status(
+            record(id=as_int(m.get("id")), kind="notify", type=m["notify"].get("type"),
+                   object=(obj.get("value") or None), stid=m.get("stid"),
+                   notice=m.get("notice") if isinstance(m.get("notice"), str) else None),
+            json_status(m.get("status")))
     if isinstance(m.get("job"), dict):
-        return record(id=as_int(m.get("id")), kind="job", object=(obj.get("value") or None),
-                      stid=m.get("stid"))
+        return with_status(record(id=as_int(m.get("id")), kind="job",
+                                  object=(obj.get("value") or None), stid=m.get("stid")),
+                           json_status(m.get("status")))
     return None
 
 
@@ -168,14 +196,20 @@ def xml_message(m, push):
     created = berlin_to_utc(text_of(m, "created"))
     if child(m, "notify") is not None:
         n = child(m, "notify")
-        return record(id=mid, kind="notify", type=text_of(n, "type") or text_of(m, "type"),
-                      object=object_value(n), stid=text_of(m, "stid") or text_of(n, "stid"),
-                      created=created)
+        return with_status(
+            record(id=mid, kind="notify", type=text_of(n, "type") or text_of(m, "type"),
+                   object=object_value(n), stid=text_of(m, "stid") or text_of(n, "stid"),
+                   created=created),
+            xml_status(child(n, "status")))
     if child(m, "job") is not None:
-        return record(id=mid, kind="job", object=object_value(child(m, "job")), created=created)
+        return with_status(
+            record(id=mid, kind="job", object=object_value(child(m, "job")), created=created),
+            xml_status(child(child(m, "job"), "status")))
     if push and text_of(m, "type"):  # a push body: no <notify> wrapper
-        return record(id=mid, kind="notify", type=text_of(m, "type"), object=object_value(m),
-                      stid=text_of(m, "stid"), created=created)
+        return with_status(
+            record(id=mid, kind="notify", type=text_of(m, "type"), object=object_value(m),
+                   stid=text_of(m, "stid"), created=created),
+            xml_status(child(m, "status")))
     return None
 
 
@@ -606,7 +640,9 @@ def compare(path, want=None, source="the golden"):
     for i, (g, w) in enumerate(zip(got, want)):
         golden = {"id": w.get("id"), "kind": w.get("kind"), "type": w.get("type"),
                   "object": (w.get("object") or {}).get("value"), "stid": w.get("stid"),
-                  "created": w.get("created"), "notice": w.get("notice")}
+                  "created": w.get("created"), "notice": w.get("notice"),
+                  "status_code": (w.get("status") or {}).get("code"),
+                  "status_type": (w.get("status") or {}).get("type")}
         for field, value in g.items():
             mine, theirs = value, golden[field]
             if field == "object":
