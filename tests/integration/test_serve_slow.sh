@@ -130,7 +130,7 @@ for _ in range(5):
     s.sendall(b"POST /autodns/push HTTP/1.1\r\n")
 start = time.monotonic()
 closed = 0
-while time.monotonic() - start < 6 and closed < len(conns):
+while time.monotonic() - start < 10 and closed < len(conns):
     for s in list(conns):
         try:
             s.sendall(b"X: y\r\n")
@@ -146,10 +146,11 @@ while time.monotonic() - start < 6 and closed < len(conns):
         except OSError:
             conns.remove(s); closed += 1
     time.sleep(0.5)
-print(closed, "within 6 s" if time.monotonic() - start < 6 else "not within 6 s")
+print(closed, "within 10 s" if time.monotonic() - start < 10 else "not within 10 s")
 PY
 )
-expect_eq "dripping clients cut at the deadline" "$out" "5 within 6 s"
+# 10 s for a 2 s deadline: under ASan, beside other builds, one close was once seen after 6 s.
+expect_eq "dripping clients cut at the deadline" "$out" "5 within 10 s"
 expect_eq "deadline logged once" "$(grep -c '127.0.0.40 closed: request not complete within 2 s' "$LOG")" 1
 stop_serve
 expect_eq "stop" "$STOP_RC" 0
