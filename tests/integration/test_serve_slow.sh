@@ -130,7 +130,8 @@ for _ in range(5):
     s.sendall(b"POST /autodns/push HTTP/1.1\r\n")
 start = time.monotonic()
 closed = 0
-while time.monotonic() - start < 10 and closed < len(conns):
+total = len(conns)
+while time.monotonic() - start < 10 and closed < total:
     for s in list(conns):
         try:
             s.sendall(b"X: y\r\n")
