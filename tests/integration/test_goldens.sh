@@ -2,9 +2,9 @@
 # The goldens against an oracle that shares no code with the program: tests/tools/
 # record_oracle.py (Python's json, xml.etree, email and zoneinfo, reading the documented
 # formats) checks every samples/payloads and samples/mail golden field by field (id, kind,
-# notify type, object, stid, created, a JSON notice's words), the verdict of every mail with an
-# .expected-error, and every mail of samples/maildir against what
-# `autodns-notify parse` prints for it. The oracle itself must see a golden that is wrong.
+# type, task, object, stid, created, notice, status code, type and text; for EPP also the
+# object type and ctid), the verdict of every mail with an .expected-error, and every mail of
+# samples/maildir against what `autodns-notify parse` prints for it. The oracle itself must see a golden that is wrong.
 source "$(dirname "$0")/lib.sh"
 export AUTODNS_NOTIFY_CONFIG=/dev/null
 ORACLE=$SRC/tests/tools/record_oracle.py
@@ -47,6 +47,30 @@ for change in 's/"id":1005491840/"id":1005491841/' 's/12:52:44Z/13:52:44Z/' 's/"
   python3 "$ORACLE" check "$T/probe.xml" >/dev/null || status=$?
   expect_eq "the oracle sees a golden changed by $change" "$status" 1
 done
+# The same for a job's task and task name, a status text and the EPP fields (object type,
+# transaction ids, notice, a status taken from paResult or from the extension's code).
+probe() { # FILE SED-CHANGE: the oracle must fail the golden of FILE changed by SED-CHANGE
+  local ext=${1##*.} status=0
+  cp "$1" "$T/probe.$ext"
+  sed "$2" "$1.expected.jsonl" >"$T/probe.$ext.expected.jsonl"
+  expect_eq "$(basename "$1"): $2 changes the golden" "$(cmp -s "$1.expected.jsonl" "$T/probe.$ext.expected.jsonl"; echo $?)" 1
+  python3 "$ORACLE" check "$T/probe.$ext" >/dev/null || status=$?
+  expect_eq "the oracle sees $(basename "$1")'s golden changed by $2" "$status" 1
+}
+P=$SRC/samples/payloads
+probe "$P/001-domaincreate-poll.json" 's/"type":"DomainCreate"/"type":"DomainUpdate"/'
+probe "$P/001-domaincreate-poll.xml" 's/"task":"0101"/"task":"0102"/'
+probe "$P/003-autoupdate_dns_error-push.json" 's/"task":null/"task":"0102"/'
+probe "$P/epp-domain_create_error-poll.xml" 's/registered.","type":"error"/not registered.","type":"error"/'
+probe "$P/epp-domain_create_error-poll.xml" 's/"type":"DomainCreate"/"type":null/'
+probe "$P/epp-host_update-infdata-extension-poll.xml" 's/"type":"host"/"type":"domain"/'
+probe "$P/epp-host_update-infdata-extension-poll.xml" 's/"ctid":"host-update-99"/"ctid":null/'
+probe "$P/epp-host_update-infdata-extension-poll.xml" 's/"code":"S0102008","text"/"code":"S0102","text"/'
+probe "$P/epp-contact_create-pandata-poll.xml" 's/"stid":"20240701-app2-5150"/"stid":null/'
+probe "$P/epp-contact_create-pandata-poll.xml" 's/"type":"success"/"type":"error"/'
+probe "$P/epp-domain_transfer_out-trndata-poll.xml" 's/"notice":"Transfer requested."/"notice":null/'
+probe "$P/001-epp-poll-reply.xml" 's/"notice":null/"notice":"Command completed successfully"/'
+
 # ... and a mail golden that lost one of the mail's notifications, or a changed verdict.
 m=$SRC/samples/mail/messy/digest-three-entries.eml
 cp "$m" "$T/probe.eml"

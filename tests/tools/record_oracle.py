@@ -4,9 +4,14 @@
 It shares nothing with autodns-notify but the documentation (../shared/seeds, DESIGN §3/§4,
 docs/formats.md): Python's json, xml.etree, email and zoneinfo do the work. For each input it
 derives the fields a reader can tell without interpretation -- id, kind, notify type, object
-value, stid and created (XML times are Europe/Berlin wall-clock time) -- and compares them with
-the expected records beside the input (INPUT.expected.jsonl). Fields the oracle cannot tell
-for a record (a job's task name, EPP details) are left out of the comparison, never guessed.
+value, stid and created (XML times are Europe/Berlin wall-clock time), the status code, text
+and type, a job's task and task name (by longest prefix of the status code's digits in the
+task table of seed 000, which the oracle reads from $AUTODNS_SEEDS_DIR itself), and for EPP
+the fields of docs/formats.md §3 (object from miscData's argument or the resData element's
+namespace, status from the AutoDNS code or paResult/trStatus, stid/ctid from paTRID or the
+domainrobot extension, notice from msgQ/msg) -- and compares them with the expected records
+beside the input (INPUT.expected.jsonl). A field the oracle cannot tell for a record is left
+out of the comparison, never guessed; a field it knows to be absent (NULL) must be null.
 
     record_oracle.py check FILE...     compare with FILE.expected.jsonl; exit 1 on a mismatch
     record_oracle.py check-parse BIN FILE...
@@ -78,32 +83,82 @@ def iso_to_utc(text):
     return d.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# A field the oracle knows to be null (a job whose status code is not in the task table has no
+# task name): kept by record(), unlike None (not known), and compared as null.
+NULL = "\0null"
+
+
 def record(**fields):
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def task_table():
+    """{digits: name} of the task table in seed 000 ("0102008DomainNameserverUpdate" lines)."""
+    import glob
+    import os
+    seeds = os.environ.get("AUTODNS_SEEDS_DIR") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "seeds")
+    paths = glob.glob(os.path.join(seeds, "000_*.txt"))
+    if not paths:
+        sys.exit("record_oracle: no seed 000 (the task table) in %s; set AUTODNS_SEEDS_DIR" % seeds)
+    table = {}
+    with open(paths[0], encoding="utf-8") as f:
+        for line in f:
+            m = re.fullmatch(r"(\d{4,7})([A-Z][A-Za-z]+)", line.strip())
+            if m:
+                table[m.group(1)] = m.group(2)
+    return table
+
+
+TASKS = None
+
+
+def task_of(code):
+    """(task, task name) of a job's status code: the longest table code that starts its digits
+    (docs/formats.md "Task codes"); the digits and NULL when none does; (None, NULL) without
+    a code."""
+    global TASKS
+    if TASKS is None:
+        TASKS = task_table()
+    digits = re.sub(r"^[A-Za-z]+", "", code.strip()) if isinstance(code, str) else ""
+    if not digits:
+        return None, NULL
+    for n in range(len(digits), 3, -1):
+        if digits[:n] in TASKS:
+            return digits[:n], TASKS[digits[:n]]
+    return digits, NULL
+
+
 def json_status(st):
-    """docs/formats.md, "status": a message's status object -> (code, type lower-cased); the
-    code may be spelled resultCode. None when there is no status object."""
+    """docs/formats.md, "status": a message's status object -> (code, type lower-cased, text);
+    the code may be spelled resultCode. None when there is no status object."""
     if not isinstance(st, dict):
         return None
     code = st.get("code", st.get("resultCode"))
+    text = st.get("text")
     return (code if isinstance(code, str) and code.strip() else None,
-            st["type"].lower() if isinstance(st.get("type"), str) and st["type"].strip() else None)
+            st["type"].lower() if isinstance(st.get("type"), str) and st["type"].strip() else None,
+            text if isinstance(text, str) and text.strip() else NULL)
 
 
 def xml_status(e):
-    """The same for an XML <status> element (code, type lower-cased)."""
+    """The same for an XML <status> element (code, type lower-cased, text)."""
     if e is None:
         return None
     code, typ = text_of(e, "code"), text_of(e, "type")
-    return (code or None, typ.lower() if typ else None)
+    return (code or None, typ.lower() if typ else None, text_of(e, "text") or NULL)
 
 
 def with_status(r, status):
-    """r with status_code / status_type from a (code, type) pair (nothing when None)."""
+    """r with status_code / status_type / status_text from a (code, type, text) triple
+    (nothing when None); a job also gets its task and task name from the code."""
     if r is not None and status is not None:
-        r.update(record(status_code=status[0], status_type=status[1]))
+        r.update(record(status_code=status[0], status_type=status[1], status_text=status[2]))
+    if r is not None and r.get("kind") == "job":
+        task, name = task_of(status[0] if status else None)
+        r.update(record(task=task, type=name))
+    elif r is not None and r.get("kind") == "notify":
+        r["task"] = NULL
     return r
 
 
@@ -127,9 +182,10 @@ def json_message(m):
                    notice=m.get("notice") if isinstance(m.get("notice"), str) else None),
             json_status(m.get("status")))
     if isinstance(m.get("job"), dict):
+        status = m.get("status") if isinstance(m.get("status"), dict) else m["job"].get("status")
         return with_status(record(id=as_int(m.get("id")), kind="job",
                                   object=(obj.get("value") or None), stid=m.get("stid")),
-                           json_status(m.get("status")))
+                           json_status(status))
     return None
 
 
@@ -260,12 +316,75 @@ def read_xml(text):
         return [record(kind="notify", type=text_of(root, "type"), object=object_value(root)
                        or text_of(root, "zone") or text_of(root, "domain"))]
     if name == "epp":
-        resp = child(root, "response")
-        q = child(resp, "msgQ") if resp is not None else None
-        if q is None or not q.get("id") or text_of(q, "qDate") is None:  # an ack: no message
-            return []
-        return [record(id=as_int(q.get("id")), created=iso_to_utc(text_of(q, "qDate")))]
+        return epp_message(root)
     return []
+
+
+# --- EPP (RFC 5730 poll replies; docs/formats.md §3 and §5) ----------------------------------
+
+RESDATA_OBJECTS = ("panData", "trnData", "infData", "creData", "renData")
+
+
+def namespace_word(tag):
+    """The object type of an EPP element: its prefix ("domain:panData"), else the word of its
+    namespace URI ("{urn:ietf:params:xml:ns:contact-1.0}panData" -> "contact")."""
+    if tag.startswith("{"):
+        m = re.search(r"([A-Za-z]+)-\d+(\.\d+)*$", tag[1:tag.index("}")])
+        return m.group(1).lower() if m else None
+    return tag.split(":")[0].lower() if ":" in tag else None
+
+
+def epp_message(root):
+    resp = child(root, "response")
+    q = child(resp, "msgQ") if resp is not None else None
+    if q is None or not q.get("id") or text_of(q, "qDate") is None:  # an ack: no message
+        return []
+    res = child(resp, "resData")
+    res = list(res) if res is not None else []
+    misc = next((e for e in res if local(e.tag) == "miscData"), None)
+    message = child(misc, "message") if misc is not None else None
+    code = message.get("code") if message is not None else None
+    text = text_of(message, "text") if message is not None else None
+    otype = ovalue = None
+    argument = child(message, "argument") if message is not None else None
+    if argument is not None and (argument.text or "").strip():
+        otype, ovalue = (argument.get("type") or "").lower() or None, argument.text.strip()
+    else:
+        for e in res:
+            if local(e.tag) in RESDATA_OBJECTS:
+                otype = namespace_word(e.tag)
+                ovalue = text_of(e, "name") or text_of(e, "id") or text_of(e, "roid")
+                break
+    pan = next((e for e in res if local(e.tag) == "panData"), None)
+    trn = next((e for e in res if local(e.tag) == "trnData"), None)
+    trid = child(pan, "paTRID") if pan is not None else None
+    stid, ctid = text_of(trid, "svTRID"), text_of(trid, "clTRID")
+    ext = child(resp, "extension")
+    for e in (ext if ext is not None else []):  # an AutoDNS extension fills what is empty
+        for x in [e] + list(e):
+            code = code or x.get("code") or text_of(x, "code")
+            text = text or text_of(x, "text")
+            stid, ctid = stid or text_of(x, "stid"), ctid or text_of(x, "ctid")
+    stype = None
+    if code:
+        stype = {"S": "success", "E": "error", "N": "notify"}.get(code.strip()[:1].upper())
+    elif pan is not None:
+        result = next((c.get("paResult") for c in pan if c.get("paResult") is not None), None)
+        stype = {"1": "success", "0": "error", "true": "success", "false": "error"}.get(
+            (result or "").strip().lower())
+    elif trn is not None:
+        st = text_of(trn, "trStatus") or ""
+        if st in ("clientApproved", "serverApproved"):
+            stype = "success"
+        elif st.endswith("Rejected") or st.endswith("Cancelled"):
+            stype = "error"
+        elif st == "pending":
+            stype = "notify"
+    task, name = task_of(code)
+    return [record(id=as_int(q.get("id")), kind="job", created=iso_to_utc(text_of(q, "qDate")),
+                   notice=text_of(q, "msg") or NULL, object=ovalue, object_type=otype,
+                   stid=stid or NULL, ctid=ctid or NULL, status_code=code or NULL,
+                   status_text=text or NULL, status_type=stype, task=task or NULL, type=name)]
 
 
 # --- Inputs ----------------------------------------------------------------------------------
@@ -642,12 +761,15 @@ def compare(path, want=None, source="the golden"):
                   "object": (w.get("object") or {}).get("value"), "stid": w.get("stid"),
                   "created": w.get("created"), "notice": w.get("notice"),
                   "status_code": (w.get("status") or {}).get("code"),
-                  "status_type": (w.get("status") or {}).get("type")}
+                  "status_type": (w.get("status") or {}).get("type"),
+                  "status_text": (w.get("status") or {}).get("text"),
+                  "object_type": (w.get("object") or {}).get("type"),
+                  "ctid": w.get("ctid"), "task": w.get("task")}
         for field, value in g.items():
-            mine, theirs = value, golden[field]
+            mine, theirs = (None if value == NULL else value), golden[field]
             if field == "object":
                 mine, theirs = lower(mine), lower(theirs)
-            if field == "notice":  # the program trims the notice's lines: compare the words
+            if field in ("notice", "status_text"):  # trimmed lines: compare the words
                 mine, theirs = words(mine), words(theirs)
             if mine != theirs:
                 bad.append("%s record %d: %s is %r in %s, the oracle reads %r"
@@ -662,7 +784,8 @@ def main(argv):
     if argv[1] == "show":
         for path in argv[2:]:
             for r in read_file(path):
-                print(json.dumps(dict(r, file=path), sort_keys=True))
+                shown = {k: (None if v == NULL else v) for k, v in r.items()}
+                print(json.dumps(dict(shown, file=path), sort_keys=True))
         return 0
     problems, compared = [], 0
     binary = argv[2] if argv[1] == "check-parse" else None
