@@ -45,7 +45,9 @@ void write_file_atomically(const std::string& path, const std::string& data) {
         write_all(fd.get(), data, path);
         return;
     }
-    if (auto error = util::write_file_atomically(path, data)) fail(*error);
+    if (const auto written = util::write_file_atomically(path, data); !written) {
+        fail(written.error());
+    }
 }
 
 }  // namespace

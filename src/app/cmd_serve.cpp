@@ -220,8 +220,9 @@ int run_serve(const Args& args) {
         options.auth_user.empty() ? "" : "; basic auth");
     if (const std::string file = setting(vm, config, "port-file", ""); !file.empty()) {
         // Durable and atomic: a reader (a test, a supervisor) sees no port or the whole port.
-        if (const auto failed = util::write_file_atomically(file, std::to_string(port) + "\n")) {
-            throw FatalError("cannot write port file " + file + ": " + failed->message);
+        if (const auto written = util::write_file_atomically(file, std::to_string(port) + "\n");
+            !written) {
+            throw FatalError("cannot write port file " + file + ": " + written.error().message);
         }
     }
     server.run();

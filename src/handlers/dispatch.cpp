@@ -126,7 +126,7 @@ DispatchSummary dispatch_due(Store& store, const Handlers& handlers,
         const OutboxEntry& row = rows.front();
         const HandlerSpec* spec = handlers.find(row.handler);
 
-        DeliveryResult result;
+        DeliveryResult result = util::Failure{};
         bool permanent = false;  // no point in retrying
         Notification record;
         bool readable = true;
@@ -135,7 +135,7 @@ DispatchSummary dispatch_due(Store& store, const Handlers& handlers,
         } catch (const ItemError& e) {
             readable = false;
             permanent = true;
-            result.error = std::string("stored record unreadable: ") + e.what();
+            result = util::Failure{std::string("stored record unreadable: ") + e.what()};
         }
         if (spec && readable) {
             auto& handler = instances[spec->name];
@@ -146,14 +146,14 @@ DispatchSummary dispatch_due(Store& store, const Handlers& handlers,
             result = handler->deliver(delivery, until);
         }
 
-        if (result.delivered) {
+        if (result) {
             if (store.complete_outbox(row.rowid, owner))
                 ++summary.delivered;
             else
                 ++summary.lost_lease;
             continue;
         }
-        const std::string error = one_line(result.error);
+        const std::string error = one_line(result.error());
         const int max_attempts = spec ? spec->max_attempts : 1;
         const bool dead = permanent || row.attempts >= max_attempts;
         const std::int64_t delay =

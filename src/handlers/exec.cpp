@@ -78,7 +78,6 @@ class ExecHandler : public Handler {
     explicit ExecHandler(HandlerSpec spec) : spec_(std::move(spec)) {}
 
     DeliveryResult deliver(const Delivery& delivery, Clock::time_point deadline) override {
-        DeliveryResult result;
         int in[2], out[2];
         if (pipe2(in, O_CLOEXEC) != 0) return fail_errno("pipe");
         if (pipe2(out, O_CLOEXEC) != 0) {
@@ -204,6 +203,7 @@ class ExecHandler : public Handler {
         if (in_fd >= 0) close(in_fd);
 
         const std::string said = tail(output);
+        std::string error;
         if (timed_out) {
             const auto ran =
                 std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started)
@@ -212,26 +212,23 @@ class ExecHandler : public Handler {
             std::snprintf(text, sizeof text,
                           "timed out after %.1f s (timeout %d s); process group killed",
                           static_cast<double>(ran) / 1000.0, spec_.timeout_seconds);
-            result.error = text;
+            error = text;
         } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            result.delivered = true;
-            return result;
+            return {};
         } else if (WIFEXITED(status)) {
-            result.error = "exit status " + std::to_string(WEXITSTATUS(status));
+            error = "exit status " + std::to_string(WEXITSTATUS(status));
         } else if (WIFSIGNALED(status)) {
-            result.error = signal_text(WTERMSIG(status));
+            error = signal_text(WTERMSIG(status));
         } else {
-            result.error = "ended abnormally";
+            error = "ended abnormally";
         }
-        if (!said.empty()) result.error += ": " + said;
-        return result;
+        if (!said.empty()) error += ": " + said;
+        return util::Failure{error};
     }
 
   private:
-    DeliveryResult fail_errno(const char* what) {
-        DeliveryResult r;
-        r.error = std::string(what) + ": " + util::errno_text(errno);
-        return r;
+    static DeliveryResult fail_errno(const char* what) {
+        return util::Failure{std::string(what) + ": " + util::errno_text(errno)};
     }
 
     HandlerSpec spec_;

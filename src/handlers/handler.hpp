@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/notification.hpp"
+#include "util/expected.hpp"
 
 namespace autodns {
 
@@ -55,10 +56,7 @@ struct Delivery {
 };
 
 // The outcome of one attempt: delivered, or not with a one-line reason (kept as last_error).
-struct DeliveryResult {
-    bool delivered = false;
-    std::string error;
-};
+using DeliveryResult = util::Expected<void>;
 
 class Handler {
   public:

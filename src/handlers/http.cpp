@@ -18,7 +18,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // The module's entry point, or nullptr with `error` set. Loaded once per process.
-AutodnsHttpPostFunction load_module(std::string& error) {
+util::Expected<AutodnsHttpPostFunction> load_module() {
     static std::once_flag once;
     static AutodnsHttpPostFunction function = nullptr;
     static std::string load_error;
@@ -52,7 +52,7 @@ AutodnsHttpPostFunction load_module(std::string& error) {
             load_error += (load_error.empty() ? "" : "; ") + path + ": no autodns_http_post";
         }
     });
-    if (!function) error = "cannot load the HTTP module (" + load_error + ")";
+    if (!function) return util::Failure{"cannot load the HTTP module (" + load_error + ")"};
     return function;
 }
 
@@ -66,15 +66,11 @@ class HttpHandler : public Handler {
     }
 
     DeliveryResult deliver(const Delivery& delivery, Clock::time_point deadline) override {
-        DeliveryResult result;
-        AutodnsHttpPostFunction post = load_module(result.error);
-        if (!post) return result;
+        const auto post = load_module();
+        if (!post) return util::Failure{post.error()};
         const auto left =
             std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
-        if (left.count() <= 0) {
-            result.error = "no time left before the deadline";
-            return result;
-        }
+        if (left.count() <= 0) return util::Failure{"no time left before the deadline"};
         // Each phase gets the handler's timeout, or what is left before the deadline.
         const auto phase =
             std::min<std::chrono::microseconds>(left, std::chrono::seconds(spec_.timeout_seconds));
@@ -97,21 +93,17 @@ class HttpHandler : public Handler {
                                          "application/json",
                                          static_cast<long long>(phase.count())};
         AutodnsHttpResponse response{};
-        if (post(&request, &response) != 0) {
-            result.error = "POST " + spec_.url + ": " + response.error;
-            return result;
+        if ((*post)(&request, &response) != 0) {
+            return util::Failure{"POST " + spec_.url + ": " + response.error};
         }
-        if (response.status >= 200 && response.status < 300) {
-            result.delivered = true;
-            return result;
-        }
+        if (response.status >= 200 && response.status < 300) return {};
         std::string body = response.body_start;
         for (char& c : body) {
             if (c == '\n' || c == '\r') c = ' ';
         }
-        result.error = "POST " + spec_.url + ": HTTP " + std::to_string(response.status);
-        if (!body.empty()) result.error += ": " + body;
-        return result;
+        std::string error = "POST " + spec_.url + ": HTTP " + std::to_string(response.status);
+        if (!body.empty()) error += ": " + body;
+        return util::Failure{error};
     }
 
   private:

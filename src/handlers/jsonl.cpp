@@ -34,14 +34,14 @@ class JsonlHandler : public Handler {
             if (fd < 0 && errno == EEXIST)
                 fd = open(spec_.path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
         }
-        if (fd < 0) return failure("cannot open");
+        if (fd < 0) return util::Failure{failure("cannot open")};
 
         // The lock, waiting for another dispatcher's append at most until the deadline
         // (jsonl's worst case is 30 s: handler.cpp).
         const auto give_up = std::min(deadline, Clock::now() + std::chrono::seconds(25));
         while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
             if ((errno != EWOULDBLOCK && errno != EINTR) || Clock::now() >= give_up) {
-                DeliveryResult r = failure("cannot lock");
+                DeliveryResult r = util::Failure{failure("cannot lock")};
                 close(fd);
                 return r;
             }
@@ -49,7 +49,7 @@ class JsonlHandler : public Handler {
         }
         struct stat st {};
         if (fstat(fd, &st) != 0) {
-            DeliveryResult r = failure("cannot stat");
+            DeliveryResult r = util::Failure{failure("cannot stat")};
             close(fd);
             return r;
         }
@@ -59,33 +59,35 @@ class JsonlHandler : public Handler {
             const ssize_t n = write(fd, line.data() + written, line.size() - written);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
-                DeliveryResult r = failure(n < 0 ? "cannot write to" : "no space left in");
-                if (ftruncate(fd, st.st_size) != 0) r.error += " (and cannot cut the partial line)";
+                std::string error = failure(n < 0 ? "cannot write to" : "no space left in");
+                if (ftruncate(fd, st.st_size) != 0) error += " (and cannot cut the partial line)";
                 close(fd);
-                return r;
+                return util::Failure{error};
             }
             written += static_cast<std::size_t>(n);
         }
         if (fsync(fd) != 0) {
-            DeliveryResult r = failure("cannot sync");
+            DeliveryResult r = util::Failure{failure("cannot sync")};
             close(fd);
             return r;
         }
         close(fd);  // releases the lock
         if (created) sync_directory();
-        return DeliveryResult{true, {}};
+        return {};
     }
 
   private:
-    DeliveryResult failure(const char* what) const {
+    // WHAT PATH: the errno's text.
+    std::string failure(const char* what) const {
         const int error = errno;
-        return DeliveryResult{
-            false, std::string(what) + " " + spec_.path + ": " + util::errno_text(error)};
+        return std::string(what) + " " + spec_.path + ": " + util::errno_text(error);
     }
 
     // A new file's directory entry is durable only once its directory is synced (best effort:
     // the line itself is synced).
-    void sync_directory() const { util::sync_path(util::directory_of(spec_.path), true); }
+    void sync_directory() const {
+        static_cast<void>(util::sync_path(util::directory_of(spec_.path), true));
+    }
 
     HandlerSpec spec_;
 };

@@ -53,13 +53,14 @@ class MailFeed {
             if (position_ >= entries_.size()) return false;
             const ArchiveEntry& e = entries_[position_++];
             if (e.kind == ArchiveEntry::Kind::mbox) {
-                mbox_ = std::make_unique<MboxReader>(e.path);
-                mbox_path_ = "mbox:" + e.path;
-                if (!mbox_->ok()) {
-                    if (hooks_.warn) hooks_.warn(e.path + ": cannot read: " + mbox_->error());
+                auto opened = MboxReader::open(e.path);
+                if (!opened) {
+                    if (hooks_.warn) hooks_.warn(e.path + ": cannot read: " + opened.error());
                     ++errors;
-                    mbox_.reset();
+                    continue;
                 }
+                mbox_.emplace(std::move(*opened));
+                mbox_path_ = "mbox:" + e.path;
                 continue;
             }
             struct stat st {};
@@ -78,7 +79,7 @@ class MailFeed {
     const std::vector<ArchiveEntry>& entries_;
     const ImportHooks& hooks_;
     std::size_t position_ = 0;
-    std::unique_ptr<MboxReader> mbox_;
+    std::optional<MboxReader> mbox_;
     std::string mbox_path_;
 };
 
@@ -181,8 +182,8 @@ ImportTotals run_import(const ImportSource& source, Store& store, const StoreOpt
         if (settings.mark_seen) {
             for (const Item& item : chunk) {
                 if (!item.in_new || !item.read_error.empty()) continue;  // not imported
-                if (std::string why = mark_seen(item.path); !why.empty()) {
-                    warn(item.path + ": " + why);
+                if (const auto moved = mark_seen(item.path); !moved) {
+                    warn(item.path + ": " + moved.error());
                 }
             }
         }

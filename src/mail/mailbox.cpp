@@ -148,19 +148,16 @@ std::vector<ArchiveEntry> list_archive(const std::vector<std::string>& paths,
     return out;
 }
 
-MboxReader::MboxReader(const std::string& path) {
-    file_ = std::fopen(path.c_str(), "rb");
-    if (!file_) error_ = std::strerror(errno);
-}
-
-MboxReader::~MboxReader() {
-    if (file_) std::fclose(file_);
+util::Expected<MboxReader> MboxReader::open(const std::string& path) {
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (!file) return util::Failure{std::strerror(errno)};
+    return MboxReader(file);
 }
 
 bool MboxReader::read_line(std::string& line) {
     line.clear();
     for (;;) {
-        const int c = getc_unlocked(file_);
+        const int c = getc_unlocked(file_.get());
         if (c == EOF) return !line.empty();
         line.push_back(static_cast<char>(c));
         if (c == '\n') return true;
@@ -217,10 +214,10 @@ bool MboxReader::next(std::string& message, std::uint64_t& index, std::uint64_t&
     return true;
 }
 
-std::string mark_seen(const std::string& path_in_new) {
+util::Expected<void> mark_seen(const std::string& path_in_new) {
     const std::size_t slash = path_in_new.rfind('/');
     if (slash == std::string::npos || slash < 4 || path_in_new.compare(slash - 4, 4, "/new") != 0) {
-        return "not in a Maildir new/ folder";
+        return util::Failure{"not in a Maildir new/ folder"};
     }
     std::string name = path_in_new.substr(slash + 1);
     const std::size_t info = name.find(":2,");
@@ -234,7 +231,7 @@ std::string mark_seen(const std::string& path_in_new) {
     }
     const std::string target = path_in_new.substr(0, slash - 4) + "/cur/" + name;
     if (::rename(path_in_new.c_str(), target.c_str()) != 0) {
-        return std::string("cannot move to cur/: ") + std::strerror(errno);
+        return util::Failure{std::string("cannot move to cur/: ") + std::strerror(errno)};
     }
     return {};
 }

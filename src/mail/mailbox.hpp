@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "util/expected.hpp"
 
 namespace autodns {
 
@@ -31,23 +34,21 @@ std::vector<ArchiveEntry> list_archive(const std::vector<std::string>& paths,
 // ">From " quoting and dropping the "From " separator line.
 class MboxReader {
   public:
-    explicit MboxReader(const std::string& path);  // check ok() after construction
-    ~MboxReader();
-    MboxReader(const MboxReader&) = delete;
-    MboxReader& operator=(const MboxReader&) = delete;
-
-    bool ok() const { return file_ != nullptr; }
-    const std::string& error() const { return error_; }
+    // The reader of the mbox at `path`, or why it cannot be opened (strerror's text).
+    static util::Expected<MboxReader> open(const std::string& path);
 
     // The next message into `message`; false at the end. `index` is its 1-based ordinal and
     // `offset` the byte offset of its "From " line.
     bool next(std::string& message, std::uint64_t& index, std::uint64_t& offset);
 
   private:
+    struct Close {
+        void operator()(std::FILE* file) const { std::fclose(file); }
+    };
+    explicit MboxReader(std::FILE* file) : file_(file) {}
     bool read_line(std::string& line);
 
-    std::FILE* file_ = nullptr;
-    std::string error_;
+    std::unique_ptr<std::FILE, Close> file_;
     std::string pending_;  // the separator line already read for the next message
     bool have_pending_ = false;
     std::uint64_t index_ = 0;
@@ -55,8 +56,8 @@ class MboxReader {
     std::uint64_t pending_offset_ = 0;
 };
 
-// Moves a Maildir file from new/ to cur/ adding the Seen flag (":2,S"). Returns an empty
-// string on success, else the reason.
-std::string mark_seen(const std::string& path_in_new);
+// Moves a Maildir file from new/ to cur/ adding the Seen flag (":2,S"); the reason when it
+// cannot.
+util::Expected<void> mark_seen(const std::string& path_in_new);
 
 }  // namespace autodns

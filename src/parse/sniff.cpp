@@ -1,6 +1,7 @@
 #include "parse/sniff.hpp"
 
 #include <array>
+#include <utility>
 
 #include "util/text.hpp"
 
@@ -47,36 +48,30 @@ std::size_t find_embedded_json(std::string_view text, std::size_t from) {
 
 }  // namespace
 
-bool looks_binary(std::string_view text, std::string* reason) {
+std::optional<std::string> binary_evidence(std::string_view text) {
     const std::string_view sample = text.substr(0, kBinarySample);
     std::size_t control = 0;
     for (std::size_t i = 0; i < sample.size(); ++i) {
         const auto c = static_cast<unsigned char>(sample[i]);
-        if (c == 0) {
-            if (reason) *reason = "binary content (NUL byte at offset " + std::to_string(i) + ")";
-            return true;
-        }
+        if (c == 0) return "binary content (NUL byte at offset " + std::to_string(i) + ")";
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7f) {
             ++control;
         }
     }
     if (!sample.empty() && control * 50 > sample.size()) {
-        if (reason) {
-            *reason = "binary content (" + std::to_string(control) +
-                      " control characters in the first " + std::to_string(sample.size()) +
-                      " bytes)";
-        }
-        return true;
+        return "binary content (" + std::to_string(control) + " control characters in the first " +
+               std::to_string(sample.size()) + " bytes)";
     }
-    return false;
+    return std::nullopt;
 }
 
 Sniffed sniff_payload(std::string_view text) {
     Sniffed s;
     const std::string_view body = util::strip_utf8_bom(text);
     std::size_t pos = text.size() - body.size();
-    if (looks_binary(body, &s.reason)) {
+    if (auto binary = binary_evidence(body)) {
         s.kind = SniffKind::binary;
+        s.reason = std::move(*binary);
         return s;
     }
     pos += util::blank_run(text, pos);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,7 +33,8 @@ struct Sniffed {
 //  - NUL bytes or more than 2% control characters in the first 64 KiB -> binary.
 Sniffed sniff_payload(std::string_view text);
 
-// True when the first 64 KiB of `text` look like binary data (see sniff_payload).
-bool looks_binary(std::string_view text, std::string* reason = nullptr);
+// Why the first 64 KiB of `text` look like binary data (see sniff_payload): "binary content
+// (NUL byte at offset 3)"; nothing when they look like text.
+std::optional<std::string> binary_evidence(std::string_view text);
 
 }  // namespace autodns

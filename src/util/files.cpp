@@ -39,7 +39,7 @@ int write_all(int fd, std::string_view data) {
     return 0;
 }
 
-std::optional<FileError> sync_path(const std::string& path, bool directory) {
+Expected<void, FileError> sync_path(const std::string& path, bool directory) {
     const UniqueFd fd(
         ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC));
     if (!fd) {
@@ -49,25 +49,25 @@ std::optional<FileError> sync_path(const std::string& path, bool directory) {
     if (::fsync(fd.get()) != 0 && !(directory && errno == EINVAL)) {
         return file_error("sync", path, errno);
     }
-    return std::nullopt;
+    return {};
 }
 
-std::optional<FileError> write_file_atomically(const std::string& path, std::string_view data,
-                                               mode_t mode) {
+Expected<void, FileError> write_file_atomically(const std::string& path, std::string_view data,
+                                                mode_t mode) {
     const std::string tmp = path + ".tmp";
     {
         UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
         if (!fd) return file_error("create", tmp, errno);
-        std::optional<FileError> failed;
-        if (const int e = write_all(fd.get(), data)) {
-            failed = file_error("write", tmp, e);
-        } else if (::fsync(fd.get()) != 0) {
-            failed = file_error("sync", tmp, errno);
+        const char* step = "write";
+        int e = write_all(fd.get(), data);
+        if (e == 0 && ::fsync(fd.get()) != 0) {
+            step = "sync";
+            e = errno;
         }
-        if (failed) {
+        if (e != 0) {
             fd.reset();
             ::unlink(tmp.c_str());
-            return failed;
+            return file_error(step, tmp, e);
         }
     }
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -75,8 +75,9 @@ std::optional<FileError> write_file_atomically(const std::string& path, std::str
         ::unlink(tmp.c_str());
         return file_error("rename", tmp + " to " + path, e);
     }
-    sync_path(directory_of(path), true);  // best effort
-    return std::nullopt;
+    // Best effort: the file is complete and in place either way.
+    static_cast<void>(sync_path(directory_of(path), true));
+    return {};
 }
 
 }  // namespace autodns::util

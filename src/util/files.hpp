@@ -4,9 +4,10 @@
 
 #include <sys/types.h>
 
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "util/expected.hpp"
 
 namespace autodns::util {
 
@@ -55,16 +56,16 @@ struct FileError {
 };
 
 // fsync() of the file or directory at `path` (opened read-only). For a directory, EINVAL from
-// fsync (file systems that cannot sync directories) counts as success. nullopt on success;
-// else step "open" (message "cannot open PATH to sync it: ...") or "sync".
-std::optional<FileError> sync_path(const std::string& path, bool directory);
+// fsync (file systems that cannot sync directories) counts as success. On failure the step is
+// "open" (message "cannot open PATH to sync it: ...") or "sync".
+Expected<void, FileError> sync_path(const std::string& path, bool directory);
 
 // Replaces `path` durably and atomically with `data`: writes PATH.tmp in the same directory
 // (created with `mode`, before the umask), fsyncs it, renames it over `path`, then fsyncs the
 // directory (best effort: the file is complete and in place either way). A reader sees the
 // old file or the new one, never a partial one. On failure PATH.tmp is removed and `path` is
-// as it was; nullopt on success.
-std::optional<FileError> write_file_atomically(const std::string& path, std::string_view data,
-                                               mode_t mode = 0644);
+// as it was.
+Expected<void, FileError> write_file_atomically(const std::string& path, std::string_view data,
+                                                mode_t mode = 0644);
 
 }  // namespace autodns::util

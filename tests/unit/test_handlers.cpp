@@ -359,8 +359,8 @@ TEST_CASE("handlers: an exec handler past its timeout is killed with its process
     const Delivery d{n.key, json, n, 1};
     const DeliveryResult r =
         handler->deliver(d, std::chrono::steady_clock::now() + std::chrono::seconds(1));
-    CHECK_FALSE(r.delivered);
-    CHECK_THAT(r.error, Catch::Matchers::Contains("timed out after"));
+    CHECK_FALSE(r);
+    CHECK_THAT(r.error(), Catch::Matchers::Contains("timed out after"));
     std::ifstream in(pid_file);
     long pid = 0;
     in >> pid;
@@ -378,8 +378,8 @@ TEST_CASE("handlers: an exec handler past its timeout is killed with its process
     spec.argv = {"/nonexistent/program"};
     const DeliveryResult missing =
         make_handler(spec)->deliver(d, std::chrono::steady_clock::now() + std::chrono::seconds(5));
-    CHECK_FALSE(missing.delivered);
-    CHECK_THAT(missing.error, Catch::Matchers::Contains("cannot run /nonexistent/program"));
+    CHECK_FALSE(missing);
+    CHECK_THAT(missing.error(), Catch::Matchers::Contains("cannot run /nonexistent/program"));
 }
 
 TEST_CASE("handlers: replay queues stored records for a handler added later, once each",

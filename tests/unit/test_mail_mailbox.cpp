@@ -80,8 +80,9 @@ TEST_CASE("mbox reader splits messages and undoes >From quoting", "[mailbox]") {
                "From c@d Tue Jan  2 00:00:00 2024\n"
                "Subject: two\n\n"
                "last\n");
-    MboxReader reader(dir / "box");
-    REQUIRE(reader.ok());
+    auto opened = MboxReader::open(dir / "box");
+    REQUIRE(opened);
+    MboxReader& reader = *opened;
     std::string message;
     std::uint64_t index = 0, offset = 0;
     REQUIRE(reader.next(message, index, offset));
@@ -95,8 +96,8 @@ TEST_CASE("mbox reader splits messages and undoes >From quoting", "[mailbox]") {
     CHECK(message == "Subject: two\n\nlast\n");
     CHECK_FALSE(reader.next(message, index, offset));
 
-    MboxReader missing(dir / "none");
-    CHECK_FALSE(missing.ok());
+    const auto missing = MboxReader::open(dir / "none");
+    CHECK_FALSE(missing);
     CHECK_FALSE(missing.error().empty());
 }
 
@@ -105,11 +106,13 @@ TEST_CASE("mark_seen moves new/ to cur/ with the S flag", "[mailbox]") {
     for (const char* d : {"md", "md/new", "md/cur"}) ::mkdir((dir / d).c_str(), 0700);
     write_text(dir / "md/new/1.host", "x");
     write_text(dir / "md/new/2.host:2,F", "x");
-    CHECK(mark_seen(dir / "md/new/1.host").empty());
-    CHECK(mark_seen(dir / "md/new/2.host:2,F").empty());
+    CHECK(mark_seen(dir / "md/new/1.host"));
+    CHECK(mark_seen(dir / "md/new/2.host:2,F"));
     struct stat st {};
     CHECK(::stat((dir / "md/cur/1.host:2,S").c_str(), &st) == 0);
     CHECK(::stat((dir / "md/cur/2.host:2,FS").c_str(), &st) == 0);
     CHECK(::stat((dir / "md/new/1.host").c_str(), &st) != 0);
-    CHECK_FALSE(mark_seen(dir / "md/cur/1.host:2,S").empty());
+    const auto refused = mark_seen(dir / "md/cur/1.host:2,S");
+    CHECK_FALSE(refused);
+    CHECK_FALSE(refused.error().empty());
 }

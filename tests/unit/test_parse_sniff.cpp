@@ -79,5 +79,5 @@ TEST_CASE("sniff: binary content", "[sniff]") {
     CHECK(s.reason.find("control characters") != std::string::npos);
 
     // UTF-8 text with umlauts and tabs is text.
-    CHECK_FALSE(looks_binary("Grüße aus Köln\tund Zürich\r\n"));
+    CHECK_FALSE(binary_evidence("Grüße aus Köln\tund Zürich\r\n"));
 }

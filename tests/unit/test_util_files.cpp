@@ -45,7 +45,7 @@ TEST_CASE("files: atomic replacement writes the data and leaves no temporary fil
     TempDir dir;
     const std::string path = dir / "metrics.prom";
     write_text(path, "old\n");
-    REQUIRE_FALSE(write_file_atomically(path, "new contents\n", 0640));
+    REQUIRE(write_file_atomically(path, "new contents\n", 0640));
     CHECK(*read_file(path) == "new contents\n");
     struct stat st {};
     CHECK(::stat((path + ".tmp").c_str(), &st) != 0);
@@ -55,26 +55,26 @@ TEST_CASE("files: atomic replacement writes the data and leaves no temporary fil
               ::umask(m);
               return m;
           }()));
-    REQUIRE_FALSE(write_file_atomically(dir / "fresh", ""));
+    REQUIRE(write_file_atomically(dir / "fresh", ""));
     CHECK(read_file(dir / "fresh")->empty());
 }
 
 TEST_CASE("files: failures name the step and keep the old file", "[files]") {
     TempDir dir;
     const auto missing = write_file_atomically(dir / "no-such-dir/f", "x");
-    REQUIRE(missing);
-    CHECK(missing->step == "create");
-    CHECK(missing->error == ENOENT);
-    CHECK(missing->message ==
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().step == "create");
+    CHECK(missing.error().error == ENOENT);
+    CHECK(missing.error().message ==
           "cannot create " + dir.path + "/no-such-dir/f.tmp: " + errno_text(ENOENT));
     // A directory in the way of the rename: the data never replaces it, the temporary goes.
     const std::string target = dir / "target";
     REQUIRE(::mkdir(target.c_str(), 0700) == 0);
     write_text(target + "/inside", "keep");
     const auto blocked = write_file_atomically(target, "x");
-    REQUIRE(blocked);
-    CHECK(blocked->step == "rename");
-    CHECK(blocked->message.rfind("cannot rename " + target + ".tmp to " + target + ": ", 0) == 0);
+    REQUIRE_FALSE(blocked);
+    CHECK(blocked.error().step == "rename");
+    CHECK(blocked.error().message.rfind("cannot rename " + target + ".tmp to " + target + ": ", 0) == 0);
     struct stat st {};
     CHECK(::stat((target + ".tmp").c_str(), &st) != 0);
     CHECK(*read_file(target + "/inside") == "keep");
@@ -83,10 +83,10 @@ TEST_CASE("files: failures name the step and keep the old file", "[files]") {
 TEST_CASE("files: syncing files and directories", "[files]") {
     TempDir dir;
     write_text(dir / "f", "x");
-    CHECK_FALSE(sync_path(dir / "f", false));
-    CHECK_FALSE(sync_path(dir.path, true));
+    CHECK(sync_path(dir / "f", false));
+    CHECK(sync_path(dir.path, true));
     const auto e = sync_path(dir / "missing", false);
-    REQUIRE(e);
-    CHECK(e->step == "open");
-    CHECK(e->message == "cannot open " + dir.path + "/missing to sync it: " + errno_text(ENOENT));
+    REQUIRE_FALSE(e);
+    CHECK(e.error().step == "open");
+    CHECK(e.error().message == "cannot open " + dir.path + "/missing to sync it: " + errno_text(ENOENT));
 }

@@ -36,8 +36,9 @@ bool temporary_errno(int e) {
 }
 
 void fsync_path(const std::string& path, bool directory, const std::string& what) {
-    if (auto e = util::sync_path(path, directory)) {
-        throw FatalError(what + ": " + e->message, temporary_errno(e->error));
+    if (const auto synced = util::sync_path(path, directory); !synced) {
+        const util::FileError& e = synced.error();
+        throw FatalError(what + ": " + e.message, temporary_errno(e.error));
     }
 }
 
