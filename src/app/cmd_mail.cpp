@@ -110,11 +110,12 @@ int cmd_mail(const Args& args) {
     } catch (const po::error&) {
         // A usage error (64) too reads the mail first: an MDA that is still writing it would
         // otherwise die of SIGPIPE and report that instead of the status. Not from a terminal.
-        if (!::isatty(STDIN_FILENO)) util::read_stream(stdin);
+        // Drained, not used: whether the read succeeds changes nothing.
+        if (!::isatty(STDIN_FILENO)) static_cast<void>(util::read_stream(stdin));
         throw;
     } catch (const FatalError& e) {
         // A broken config must not bounce mail: defer it until the configuration is fixed.
-        util::read_stream(stdin);
+        static_cast<void>(util::read_stream(stdin));  // drained, not used
         log.line("config", std::string(e.what()) + " (temporary; retry later)");
         return log.finish(exit_temp_fail);
     }

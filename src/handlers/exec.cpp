@@ -122,9 +122,8 @@ class ExecHandler : public Handler {
         if (spawn_error != 0) {
             close(in[1]);
             close(out[0]);
-            result.error =
-                "cannot run " + util::join_words(spec_.argv) + ": " + util::errno_text(spawn_error);
-            return result;
+            return util::Failure{"cannot run " + util::join_words(spec_.argv) + ": " +
+                                 util::errno_text(spawn_error)};
         }
         fcntl(in[1], F_SETFL, O_NONBLOCK);
         fcntl(out[0], F_SETFL, O_NONBLOCK);

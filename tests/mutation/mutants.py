@@ -62,16 +62,16 @@ MUTANTS = [
         if (settings.mark_seen) {
             for (const Item& item : chunk) {
                 if (!item.in_new || !item.read_error.empty()) continue;  // not imported
-                if (std::string why = mark_seen(item.path); !why.empty()) {
-                    warn(item.path + ": " + why);
+                if (const auto moved = mark_seen(item.path); !moved) {
+                    warn(item.path + ": " + moved.error());
                 }
             }
         }""",
         "replace": """            if (settings.mark_seen) {
                 for (const Item& item : chunk) {
                     if (!item.in_new || !item.read_error.empty()) continue;
-                    if (std::string why = mark_seen(item.path); !why.empty()) {
-                        warn(item.path + ": " + why);
+                    if (const auto moved = mark_seen(item.path); !moved) {
+                        warn(item.path + ": " + moved.error());
                     }
                 }
             }
@@ -120,7 +120,7 @@ MUTANTS = [
         "name": "jsonl-partial-line-kept",
         "promise": "jsonl never leaves half a record (docs/handlers.md)",
         "files": "src/handlers/jsonl.cpp",
-        "find": 'if (ftruncate(fd, st.st_size) != 0) r.error += " (and cannot cut the partial line)";',
+        "find": 'if (ftruncate(fd, st.st_size) != 0) error += " (and cannot cut the partial line)";',
         "replace": "(void)st;",
         "tests": PROMISES,
         "env": {"PROMISES": "jsonl"},
@@ -140,7 +140,7 @@ MUTANTS = [
         "name": "mail-config-no-drain",
         "promise": "a broken config still drains stdin before 75 (docs/mail-ingest.md)",
         "files": "src/app/cmd_mail.cpp",
-        "find": "        util::read_stream(stdin);\n        log.line(\"config\"",
+        "find": "        static_cast<void>(util::read_stream(stdin));  // drained, not used\n        log.line(\"config\"",
         "replace": "        log.line(\"config\"",
         "tests": PROMISES,
         "env": {"PROMISES": "mail-config"},
