@@ -112,11 +112,11 @@ wait_for() {  # wait_for DESCRIPTION COMMAND WANT: until COMMAND prints WANT (60
   done
   expect_eq "$1" "$got" "$3"
 }
-# The database is read as the pipe's user (nobody), never as root: a root sqlite3 that opens
-# it while no other connection has it open creates the -wal and -shm files as root, and a
-# delivery in that moment cannot open them (exit 75, the mail deferred for a minute: seen with
-# the sendmail mail). And never before the filter made the database: sqlite3 would create an
-# empty file (seen with a slow sanitizer build).
+# The database is read as the pipe's user (nobody) while deliveries may run, not as root: with
+# root's sqlite3 polling, the sendmail mail's delivery failed to open the -wal/-shm files in
+# about one run in five (SQLite code 14, exit 75, deferred past the wait). And never before
+# the filter made the database: sqlite3 would create an empty file (seen with a slow
+# sanitizer build).
 db_sql() {
   setpriv --reuid=nobody --regid="$(id -gn nobody)" --clear-groups \
     sqlite3 -batch -cmd ".timeout 30000" "$DB" "$1"
