@@ -74,7 +74,8 @@ TEST_CASE("files: failures name the step and keep the old file", "[files]") {
     const auto blocked = write_file_atomically(target, "x");
     REQUIRE_FALSE(blocked);
     CHECK(blocked.error().step == "rename");
-    CHECK(blocked.error().message.rfind("cannot rename " + target + ".tmp to " + target + ": ", 0) == 0);
+    CHECK(blocked.error().message.rfind("cannot rename " + target + ".tmp to " + target + ": ",
+                                        0) == 0);
     struct stat st {};
     CHECK(::stat((target + ".tmp").c_str(), &st) != 0);
     CHECK(*read_file(target + "/inside") == "keep");
@@ -88,5 +89,6 @@ TEST_CASE("files: syncing files and directories", "[files]") {
     const auto e = sync_path(dir / "missing", false);
     REQUIRE_FALSE(e);
     CHECK(e.error().step == "open");
-    CHECK(e.error().message == "cannot open " + dir.path + "/missing to sync it: " + errno_text(ENOENT));
+    CHECK(e.error().message ==
+          "cannot open " + dir.path + "/missing to sync it: " + errno_text(ENOENT));
 }
