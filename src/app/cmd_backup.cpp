@@ -69,8 +69,8 @@ int cmd_backup(const Args& args) {
                     {exit_temp_fail, "the database stayed locked, or the disk is full (retry)"}});
         return exit_ok;
     }
-    if (std::string problem = store_location_problem(config.db_path); !problem.empty()) {
-        throw po::error("database " + redacted_location(config.db_path) + ": " + problem);
+    if (const auto usable = check_store_location(config.db_path); !usable) {
+        throw po::error("database " + redacted_location(config.db_path) + ": " + usable.error());
     }
     if (store_backend_of(config.db_path) == StoreBackend::postgres) {
         print_postgres_advice(config.db_path);

@@ -134,8 +134,8 @@ int cmd_prune(const Args& args) {
         policy.*p.days = parse_days(text, where);
         PrunePolicy one;
         one.*p.days = policy.*p.days;
-        if (std::string problem = prune_policy_problem(one); !problem.empty()) {
-            throw po::error(vm.count(p.key) ? problem : where + ": " + problem);
+        if (const auto valid = check_prune_policy(one); !valid) {
+            throw po::error(vm.count(p.key) ? valid.error() : where + ": " + valid.error());
         }
     }
 

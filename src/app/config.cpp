@@ -228,8 +228,8 @@ po::options_description common_options() {
 }
 
 void use_store(const Config& config, const char* command, const std::vector<std::string>& args) {
-    if (std::string problem = store_location_problem(config.db_path); !problem.empty()) {
-        throw po::error("database " + redacted_location(config.db_path) + ": " + problem);
+    if (const auto usable = check_store_location(config.db_path); !usable) {
+        throw po::error("database " + redacted_location(config.db_path) + ": " + usable.error());
     }
     const StoreBackend backend = store_backend_of(config.db_path);
     if (store_backend_linked(backend)) return;

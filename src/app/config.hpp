@@ -64,7 +64,7 @@ po::variables_map parse_command_line(const std::vector<std::string>& args,
 
 // For the commands that open the store, right after parse_command_line(): throws po::error
 // (exit status 64) when config.db_path is no location the store accepts
-// (store_location_problem()), and when its backend lives in the helper executable
+// (check_store_location()), and when its backend lives in the helper executable
 // autodns-notify-net (PostgreSQL: the mail filter never loads libpq) replaces this process
 // with `autodns-notify-net COMMAND ARGS...`. Throws FatalError(temporary) when that helper
 // cannot be run.

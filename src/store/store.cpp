@@ -43,25 +43,26 @@ Backends& backends() {
 
 }  // namespace
 
-std::string prune_policy_problem(const PrunePolicy& policy) {
+util::Expected<void> check_prune_policy(const PrunePolicy& policy) {
     const std::pair<const char*, int> ages[] = {{"raw-days", policy.raw_days},
                                                 {"receipt-days", policy.receipt_days},
                                                 {"quarantine-days", policy.quarantine_days},
                                                 {"notification-days", policy.notification_days}};
     for (const auto& [name, days] : ages) {
         if (days < 0) {
-            return std::string(name) + " " + std::to_string(days) +
-                   " is negative (0 keeps forever, else at least " +
-                   std::to_string(prune_minimum_days) + " days)";
+            return util::Failure{std::string(name) + " " + std::to_string(days) +
+                                 " is negative (0 keeps forever, else at least " +
+                                 std::to_string(prune_minimum_days) + " days)"};
         }
         if (days > 0 && days < prune_minimum_days) {
-            return std::string(name) + " " + std::to_string(days) + " is below the minimum of " +
-                   std::to_string(prune_minimum_days) +
-                   " days (the AutoDNS mail fallback comes 24 h late; 0 keeps forever)";
+            return util::Failure{std::string(name) + " " + std::to_string(days) +
+                                 " is below the minimum of " + std::to_string(prune_minimum_days) +
+                                 " days (the AutoDNS mail fallback comes 24 h late; 0 keeps "
+                                 "forever)"};
         }
         if (days > 36500) {
-            return std::string(name) + " " + std::to_string(days) +
-                   " is more than 36500 days (use 0 to keep forever)";
+            return util::Failure{std::string(name) + " " + std::to_string(days) +
+                                 " is more than 36500 days (use 0 to keep forever)"};
         }
     }
     return {};
@@ -72,18 +73,18 @@ std::string prune_cutoff(std::int64_t now, int days) {
     return util::format_utc_iso8601(now - static_cast<std::int64_t>(days) * 86400);
 }
 
-std::string store_location_problem(const std::string& location) {
+util::Expected<void> check_store_location(const std::string& location) {
     if (location.empty()) {
-        return "empty database location (give " + std::string(supported_forms) + ")";
+        return util::Failure{"empty database location (give " + std::string(supported_forms) + ")"};
     }
     if (is_postgres_uri(location)) return {};
     if (util::starts_with(location, "sqlite:")) {
-        if (location.size() == 7) return "sqlite: needs a file path (sqlite:PATH)";
+        if (location.size() == 7) return util::Failure{"sqlite: needs a file path (sqlite:PATH)"};
         return {};
     }
     if (std::string scheme = uri_scheme(location); !scheme.empty()) {
-        return "unsupported database scheme '" + scheme + "://' (supported: " + supported_forms +
-               ")";
+        return util::Failure{"unsupported database scheme '" + scheme +
+                             "://' (supported: " + supported_forms + ")"};
     }
     return {};
 }
@@ -150,8 +151,9 @@ bool store_backend_linked(StoreBackend backend) {
 }
 
 std::unique_ptr<Store> open_store(const StoreOptions& options) {
-    if (std::string problem = store_location_problem(options.location); !problem.empty()) {
-        throw FatalError("database " + redacted_location(options.location) + ": " + problem, false);
+    if (const auto usable = check_store_location(options.location); !usable) {
+        throw FatalError("database " + redacted_location(options.location) + ": " + usable.error(),
+                         false);
     }
     const StoreBackend backend = store_backend_of(options.location);
     const StoreOpener opener =

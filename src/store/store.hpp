@@ -25,6 +25,7 @@
 
 #include "core/notification.hpp"
 #include "store/report_rows.hpp"
+#include "util/expected.hpp"
 
 namespace autodns {
 
@@ -37,7 +38,7 @@ enum class StoreWorkload {
 
 struct StoreOptions {
     // Where the store is: a file path or "sqlite:PATH" (SQLite), or a libpq connection URI
-    // "postgresql://..." / "postgres://..." (PostgreSQL). See store_location_problem().
+    // "postgresql://..." / "postgres://..." (PostgreSQL). See check_store_location().
     std::string location;
     int busy_timeout_ms = 10000;  // how long to wait for a lock (or the server) before
                                   // FatalError(temporary)
@@ -53,12 +54,12 @@ struct StoreOptions {
 
 enum class StoreBackend { sqlite, postgres };
 
-// Empty when `location` names a store this program can open, else why not (an unknown
+// Succeeds when `location` names a store this program can open, else says why not (an unknown
 // "scheme://", an empty string), naming the forms supported. Usage errors: the caller reports
 // them with exit status 64.
-std::string store_location_problem(const std::string& location);
+util::Expected<void> check_store_location(const std::string& location);
 
-// The backend `location` selects. Call only when store_location_problem() is empty.
+// The backend `location` selects. Call only when check_store_location() succeeds.
 StoreBackend store_backend_of(const std::string& location);
 
 // `location` without secrets, for messages: the password of a URI becomes "***".
@@ -168,9 +169,9 @@ struct PrunePolicy {
     int notification_days = 0;
 };
 
-// Empty when every age of `policy` is 0 or at least prune_minimum_days, else what is wrong,
-// naming the config key ("raw-days 1 is below the minimum of 2 days").
-std::string prune_policy_problem(const PrunePolicy& policy);
+// Succeeds when every age of `policy` is 0 or at least prune_minimum_days, else says what is
+// wrong, naming the config key ("raw-days 1 is below the minimum of 2 days").
+util::Expected<void> check_prune_policy(const PrunePolicy& policy);
 
 // The cutoff of an age: ISO 8601 UTC text of `now` minus `days` days; empty for 0 (keep).
 std::string prune_cutoff(std::int64_t now, int days);
@@ -395,7 +396,7 @@ struct BackupResult {
 BackupResult backup_sqlite_store(const BackupRequest& request);
 
 // Opens (creating and migrating unless read_only) the store `options.location` names.
-// Throws FatalError: not temporary for a location store_location_problem() rejects, a schema
+// Throws FatalError: not temporary for a location check_store_location() rejects, a schema
 // this program does not know or a backend not built into this executable (see
 // store_backend_linked()); temporary for conditions that may pass.
 std::unique_ptr<Store> open_store(const StoreOptions& options);

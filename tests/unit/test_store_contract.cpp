@@ -757,10 +757,12 @@ CONTRACT("prune: nothing younger than the minimum age goes; smaller ages are ref
         }
     }
     CHECK(same_counts(store->counts(), before));
-    CHECK(prune_policy_problem(PrunePolicy{}).empty());
+    CHECK(check_prune_policy(PrunePolicy{}));
     PrunePolicy small;
     small.receipt_days = 1;
-    CHECK(prune_policy_problem(small).find("receipt-days") != std::string::npos);
+    const auto refused = check_prune_policy(small);
+    CHECK_FALSE(refused);
+    CHECK(refused.error().find("receipt-days") != std::string::npos);
 }
 
 CONTRACT("prune: more rows than one batch all go") {
@@ -1020,15 +1022,18 @@ TEST_CASE(
 }
 
 TEST_CASE("store contract: locations select the backend; other schemes are refused", "[contract]") {
-    CHECK(store_location_problem("/var/lib/x.sqlite").empty());
-    CHECK(store_location_problem("relative/x.sqlite").empty());
-    CHECK(store_location_problem("sqlite:/tmp/x").empty());
-    CHECK(store_location_problem("postgresql://h/db").empty());
-    CHECK(store_location_problem("postgres://h/db").empty());
-    CHECK_THAT(store_location_problem("mysql://h/db"),
+    CHECK(check_store_location("/var/lib/x.sqlite"));
+    CHECK(check_store_location("relative/x.sqlite"));
+    CHECK(check_store_location("sqlite:/tmp/x"));
+    CHECK(check_store_location("postgresql://h/db"));
+    CHECK(check_store_location("postgres://h/db"));
+    CHECK_FALSE(check_store_location("mysql://h/db"));
+    CHECK_THAT(check_store_location("mysql://h/db").error(),
                Catch::Contains("mysql://") && Catch::Contains("postgresql://"));
-    CHECK_FALSE(store_location_problem("").empty());
-    CHECK_FALSE(store_location_problem("sqlite:").empty());
+    CHECK_FALSE(check_store_location(""));
+    CHECK_FALSE(check_store_location("").error().empty());
+    CHECK_FALSE(check_store_location("sqlite:"));
+    CHECK_FALSE(check_store_location("sqlite:").error().empty());
     CHECK(store_backend_of("postgres://h/db") == StoreBackend::postgres);
     CHECK(store_backend_of("sqlite:/x") == StoreBackend::sqlite);
     CHECK(redacted_location("postgresql://u:pw@h:5432/db?sslmode=require") ==

@@ -787,8 +787,8 @@ int PostgresStore::latest_schema_version() const {
 }
 
 PruneResult PostgresStore::prune(const PrunePolicy& policy, std::int64_t now, bool dry_run) {
-    if (std::string problem = prune_policy_problem(policy); !problem.empty()) {
-        throw FatalError("database " + impl_->shown() + ": " + problem, false);
+    if (const auto valid = check_prune_policy(policy); !valid) {
+        throw FatalError("database " + impl_->shown() + ": " + valid.error(), false);
     }
     namespace q = postgres_sql::prune;
     const std::string notification_cutoff = prune_cutoff(now, policy.notification_days);

@@ -896,8 +896,8 @@ ReportRows SqliteStore::report_rows(const ReportWindow& window) {
 }
 
 PruneResult SqliteStore::prune(const PrunePolicy& policy, std::int64_t now, bool dry_run) {
-    if (std::string problem = prune_policy_problem(policy); !problem.empty()) {
-        throw FatalError("database " + impl_->path() + ": " + problem, false);
+    if (const auto valid = check_prune_policy(policy); !valid) {
+        throw FatalError("database " + impl_->path() + ": " + valid.error(), false);
     }
     namespace q = sqlite_sql::prune;
     const std::string no_cutoff;
